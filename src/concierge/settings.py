@@ -1,6 +1,7 @@
 """Concierge settings. Every value that differs between machines comes from the environment."""
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -286,3 +287,13 @@ STATICFILES_FINDERS = [
     "concierge.core.staticfinders.PlotlyFinder",
 ]
 FORM_RENDERER = "concierge.core.forms.BootstrapFormRenderer"
+
+# --- tests ----------------------------------------------------------------------------------
+TESTING = os.environ.get("CONCIERGE_TESTING") == "1" or "pytest" in (sys.argv[0] if sys.argv else "")
+if TESTING:
+    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    LOGGING["root"]["level"] = "WARNING"
+    STORAGES["staticfiles"] = {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", "/tmp/concierge-test-media"))
