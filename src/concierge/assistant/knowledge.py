@@ -1,0 +1,187 @@
+"""What the bot knows, as training data for the answer engine, and where the trained engine
+lives: one `.npz` file per organisation and version under MEDIA_ROOT/assistant/engines/ (the
+engine's own pickle-free save format), loaded once per process and version."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+from concierge.assistant import sources
+
+logger = logging.getLogger(__name__)
+
+try:  # the colleague's engine (concierge.assistant.engine); a tiny fallback keeps us running
+    from concierge.assistant.engine import Engine, choose_threshold
+    from concierge.assistant.engine import detect_language as _detect_language
+except ImportError:  # pragma: no cover - only while the engine package is missing
+    Engine = None
+    choose_threshold = None
+    _detect_language = None
+
+OOS_FILE = Path(__file__).resolve().parent / "data" / "out_of_scope.txt"
+MIN_OOS_RECALL = 0.75
+
+
+def faq_label(entry_id: int) -> str:
+    return f"faq:{entry_id}"
+
+
+def article_label(article_id: int) -> str:
+    return f"kb:{article_id}"
+
+
+def parse_label(label: str) -> tuple[str, int]:
+    kind, _sep, pk = label.partition(":")
+    return kind, int(pk)
+
+
+@dataclass
+class TrainingSet:
+    examples: list[tuple[str, str]] = field(default_factory=list)
+    by_label: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, label: str, text: str) -> None:
+        text = (text or "").strip()
+        if text and text not in self.by_label[label]:
+            self.by_label[label].append(text)
+            self.examples.append((text, label))
+
+
+def out_of_scope_examples() -> list[str]:
+    lines = OOS_FILE.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def training_set(*, organisation, languages: list[str]) -> TrainingSet:
+    from concierge.assistant.models import FAQEntry
+
+    data = TrainingSet()
+    entries = FAQEntry.objects.filter(organisation=organisation, is_active=True).prefetch_related(
+        "translations", "paraphrases"
+    )
+    linked: dict[int, str] = {}
+    for entry in entries:
+        label = faq_label(entry.pk)
+        for tr in entry.translations.all():
+            data.add(label, tr.question)
+        for p in entry.paraphrases.all():
+            data.add(label, p.text)
+        if entry.article_id:
+            linked[entry.article_id] = label
+    for lang in languages:
+        for art in sources.published_articles(organisation=organisation, language=lang):
+            data.add(linked.get(art.id, article_label(art.id)), art.title)
+    return data
+
+
+def split_for_validation(data: TrainingSet) -> tuple[list, list]:
+    """Every third question of an answer with at least three is held out for validation."""
+    train, val = [], []
+    for label, texts in data.by_label.items():
+        for i, text in enumerate(texts):
+            (val if len(texts) >= 3 and i % 3 == 2 else train).append((text, label))
+    return train, val
+
+
+def fit(*, organisation, languages: list[str]):
+    """Train an engine for `organisation`; threshold chosen on held-out questions.
+
+    Returns (engine, report) or (None, report) when there is too little to learn from.
+    """
+    data = training_set(organisation=organisation, languages=languages)
+    report = {"answers": len(data.by_label), "questions": len(data.examples)}
+    if len(data.by_label) < 2 or Engine is None:
+        report["reason"] = "needs at least two answers"
+        return None, report
+    oos = out_of_scope_examples()
+    oos_train, oos_val = oos[0::2], oos[1::2]
+    train, val = split_for_validation(data)
+    probe = Engine().fit(train, oos_train)
+    choice = choose_threshold(probe, val, oos_val, min_oos_recall=MIN_OOS_RECALL)
+    engine = Engine().fit(data.examples, oos)
+    # The validated calibration and threshold carry over to the engine fitted on everything.
+    engine.calibration = probe.calibration
+    engine.threshold = choice.threshold
+    report.update(
+        threshold=round(choice.threshold, 4),
+        val_questions=len(val),
+        val_out_of_scope=len(oos_val),
+        val_accuracy=round(choice.in_scope_accuracy, 4),
+        val_oos_recall=round(choice.oos_recall, 4),
+    )
+    return engine, report
+
+
+# --------------------------------------------------------------------------- storage
+_cache: dict[int, tuple[int, object]] = {}
+_lock = threading.Lock()
+
+
+def engine_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "assistant" / "engines"
+
+
+def save(engine, *, organisation_id: int, version: int) -> str:
+    folder = engine_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"org{organisation_id}-v{version}.npz"
+    tmp = folder / f".{name}.{os.getpid()}.tmp"
+    engine.save(tmp)
+    os.replace(tmp, folder / name)  # readers never see half a file
+    for old in folder.glob(f"org{organisation_id}-v*.npz"):
+        if old.name != name:
+            with contextlib.suppress(OSError):
+                old.unlink()
+    with _lock:
+        _cache[organisation_id] = (version, engine)
+    return name
+
+
+def load(*, organisation_id: int, version: int, filename: str):
+    """The organisation's engine at `version` (cached per process); None when none is saved."""
+    if not filename or Engine is None:
+        return None
+    with _lock:
+        hit = _cache.get(organisation_id)
+        if hit and hit[0] == version:
+            return hit[1]
+    path = engine_dir() / Path(filename).name
+    try:
+        engine = Engine.load(path)
+    except (OSError, ValueError, KeyError):
+        logger.warning("assistant engine missing or unreadable", extra={"path": str(path)})
+        return None
+    with _lock:
+        _cache[organisation_id] = (version, engine)
+    return engine
+
+
+def forget(organisation_id: int) -> None:
+    with _lock:
+        _cache.pop(organisation_id, None)
+
+
+def detect_language(text: str, *, allowed: list[str], fallback: str) -> str:
+    """Language of one message, restricted to the organisation's languages ("hi-Latn" for
+    romanised Hindi when Hindi is allowed); very short messages keep the conversation's."""
+    words = text.split()
+    if len(words) < 2 and len(text) < 12:
+        return fallback
+    if _detect_language is None:  # pragma: no cover
+        return fallback
+    allowed_codes = tuple(allowed) + (("hi-Latn",) if "hi" in allowed else ())
+    try:
+        lang = _detect_language(text, allowed=allowed_codes, fallback=fallback)
+    except TypeError:  # an engine build without the keyword arguments
+        lang = _detect_language(text)
+    if lang not in allowed_codes:
+        return fallback
+    return lang

@@ -1,0 +1,461 @@
+"""Reads for the assistant: scoped to who asks (a stranger gets 404)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Avg, Count, Q
+from django.db.models.functions import TruncDate
+from django.http import Http404
+from django.utils import timezone
+
+from concierge.accounts.models import Organisation, Role
+from concierge.accounts.selectors import get_scoped_or_404, organisations_for, scope_to_member
+from concierge.assistant.models import (
+    AgentSeat,
+    AssistantSettings,
+    Conversation,
+    FAQEntry,
+    Message,
+    MissingTranslation,
+    UnansweredQuestion,
+)
+
+MANAGERS = (Role.MANAGER, Role.ADMIN)
+WORKERS = (Role.AGENT, Role.STAFF, Role.MANAGER, Role.ADMIN)
+
+
+# --------------------------------------------------------------------------- organisations
+def settings_for(*, organisation) -> AssistantSettings:
+    """The organisation's settings (an unsaved default when none were saved yet)."""
+    found = AssistantSettings.objects.filter(organisation=organisation).first()
+    if found is None:
+        langs = [organisation.language] + [
+            c for c in ("en", "hi", "ta") if c != organisation.language
+        ]
+        found = AssistantSettings(organisation=organisation, languages=",".join(langs))
+    return found
+
+
+def chat_organisation(*, slug: str) -> Organisation:
+    """Any organisation whose chat is switched on (the widget is public)."""
+    org = Organisation.objects.filter(slug=slug).first()
+    if org is None or not settings_for(organisation=org).is_enabled:
+        raise Http404("Not found.")
+    return org
+
+
+def managed_organisations(*, user):
+    return organisations_for(user=user, roles=MANAGERS)
+
+
+def managed_organisation(*, user, slug: str) -> Organisation:
+    return get_scoped_or_404(
+        Organisation.objects.all(), user=user, path="pk", roles=MANAGERS, slug=slug
+    )
+
+
+def seat_organisations(*, user):
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    orgs = organisations_for(user=user, roles=WORKERS)
+    return orgs.filter(chat_seats__user=user)
+
+
+def seat_for(*, user, slug: str) -> AgentSeat:
+    if not user.is_authenticated:
+        raise Http404("Not found.")
+    seat = (
+        AgentSeat.objects.filter(user=user, organisation__slug=slug)
+        .select_related("organisation")
+        .first()
+    )
+    if seat is None or seat.organisation not in organisations_for(user=user, roles=WORKERS):
+        raise Http404("Not found.")
+    return seat
+
+
+# --------------------------------------------------------------------------- conversations
+def conversation_for_visitor(*, organisation, key: str) -> Conversation:
+    """The key is the visitor's secret: whoever holds it is the visitor of that chat."""
+    conv = (
+        Conversation.objects.filter(organisation=organisation, key=str(key)[:64])
+        .select_related("organisation", "agent")
+        .first()
+    )
+    if conv is None:
+        raise Http404("Not found.")
+    return conv
+
+
+def conversation_for_user(*, user, pk: int) -> Conversation:
+    """A signed-in visitor's own chat."""
+    if not user.is_authenticated:
+        raise Http404("Not found.")
+    conv = (
+        Conversation.objects.filter(pk=pk, visitor=user)
+        .select_related("organisation", "agent")
+        .first()
+    )
+    if conv is None:
+        raise Http404("Not found.")
+    return conv
+
+
+def conversation_for_agent(*, user, pk: int) -> Conversation:
+    """A chat of an organisation where `user` holds a chat seat."""
+    qs = Conversation.objects.select_related("organisation", "agent", "visitor").filter(
+        organisation__chat_seats__user=user
+    )
+    return get_scoped_or_404(qs, user=user, roles=WORKERS, pk=pk)
+
+
+def conversations_for_staff(*, user, organisation):
+    qs = Conversation.objects.filter(organisation=organisation)
+    return scope_to_member(qs, user=user, roles=WORKERS)
+
+
+def waiting_chats(*, organisation) -> list[Conversation]:
+    return list(
+        Conversation.objects.filter(organisation=organisation, status=Conversation.Status.WAITING)
+        .annotate(n_messages=Count("messages"))
+        .order_by("handoff_at")
+    )
+
+
+def live_chats(*, agent, organisation) -> list[Conversation]:
+    return list(
+        Conversation.objects.filter(
+            organisation=organisation, agent=agent, status=Conversation.Status.LIVE
+        ).order_by("-last_message_at")
+    )
+
+
+def agents_online(*, organisation) -> int:
+    fresh = timezone.now() - timedelta(minutes=10)
+    return AgentSeat.objects.filter(
+        organisation=organisation, online=True, last_seen_at__gte=fresh
+    ).count()
+
+
+def history(*, conversation: Conversation, after: int = 0) -> list[Message]:
+    qs = conversation.messages.select_related("author")
+    if after:
+        qs = qs.filter(pk__gt=after)
+    return list(qs.order_by("pk")[:500])
+
+
+def message_payload(m: Message) -> dict:
+    """What the widget and the agent console draw for one message (text only: the browser
+    inserts it with textContent, so nothing here is ever HTML)."""
+    return {
+        "id": m.pk,
+        "sender": m.sender,
+        "author": m.author.name if m.author_id and m.sender == Message.Sender.AGENT else "",
+        "text": m.text,
+        "language": m.language,
+        "source_url": m.source_url,
+        "source_title": m.source_title,
+        "confidence": m.confidence,
+        "helpful": m.helpful,
+        "extra": m.extra or {},
+        "at": m.created_at.isoformat() if m.created_at else "",
+    }
+
+
+def transcript_text(*, conversation: Conversation) -> str:
+    names = {"visitor": conversation.visitor_name or "Visitor", "bot": "Assistant", "system": "—"}
+    lines = []
+    for m in conversation.messages.select_related("author").order_by("pk"):
+        who = (
+            m.author.name
+            if m.sender == Message.Sender.AGENT and m.author
+            else names.get(m.sender, m.sender)
+        )
+        stamp = timezone.localtime(m.created_at).strftime("%Y-%m-%d %H:%M")
+        line = f"[{stamp}] {who}: {m.text}"
+        if m.source_url:
+            line += f" ({m.source_url})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- knowledge
+def suggested_questions(*, organisation, language: str, limit: int = 4) -> list[str]:
+    """'How can I help' chips: the most asked answers of the last 30 days, in `language`."""
+    since = timezone.now() - timedelta(days=30)
+    popular = list(
+        Message.objects.filter(
+            conversation__organisation=organisation, faq_entry__isnull=False, created_at__gte=since
+        )
+        .values("faq_entry")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("faq_entry", flat=True)[:limit]
+    )
+    entries = FAQEntry.objects.filter(
+        organisation=organisation, is_active=True, translations__language=language
+    )
+    chosen = list(entries.filter(pk__in=popular).values_list("pk", flat=True))
+    if len(chosen) < limit:
+        chosen += list(
+            entries.exclude(pk__in=chosen)
+            .order_by("pk")
+            .values_list("pk", flat=True)[: limit - len(chosen)]
+        )
+    from concierge.assistant.models import FAQTranslation
+
+    qs = dict(
+        FAQTranslation.objects.filter(entry_id__in=chosen, language=language).values_list(
+            "entry_id", "question"
+        )
+    )
+    return [qs[pk] for pk in chosen if pk in qs]
+
+
+def related_answers(*, conversation: Conversation, limit: int = 3) -> list[dict]:
+    """Links of answers given in this chat, then other popular ones with a link."""
+    out, seen = [], set()
+    for m in conversation.messages.exclude(source_url="").order_by("-pk")[:10]:
+        if m.source_url not in seen:
+            seen.add(m.source_url)
+            out.append({"title": m.source_title or m.source_url, "url": m.source_url})
+    return out[:limit]
+
+
+def faq_entries(*, organisation, query: str = "", language: str = ""):
+    qs = (
+        FAQEntry.objects.filter(organisation=organisation)
+        .prefetch_related("translations")
+        .annotate(n_paraphrases=Count("paraphrases", distinct=True))
+    )
+    if query:
+        qs = qs.filter(
+            Q(slug__icontains=query)
+            | Q(translations__question__icontains=query)
+            | Q(translations__answer__icontains=query)
+        ).distinct()
+    if language:
+        qs = qs.filter(translations__language=language).distinct()
+    return qs.order_by("slug")
+
+
+def faq_entry_for(*, user, pk: int) -> FAQEntry:
+    return get_scoped_or_404(
+        FAQEntry.objects.select_related("organisation").prefetch_related(
+            "translations", "paraphrases"
+        ),
+        user=user,
+        roles=MANAGERS,
+        pk=pk,
+    )
+
+
+def export_faq_csv(*, organisation) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(
+        ["slug", "language", "question", "answer", "paraphrases", "article_id", "link_url"]
+    )
+    entries = (
+        FAQEntry.objects.filter(organisation=organisation)
+        .prefetch_related("translations", "paraphrases")
+        .order_by("slug")
+    )
+    for e in entries:
+        paras: dict[str, list[str]] = {}
+        for p in e.paraphrases.all():
+            paras.setdefault(p.language, []).append(p.text)
+        for t in e.translations.all():
+            writer.writerow(
+                [
+                    e.slug,
+                    t.language,
+                    _safe_cell(t.question),
+                    _safe_cell(t.answer),
+                    "|".join(_safe_cell(x) for x in paras.get(t.language, [])),
+                    e.article_id or "",
+                    e.link_url,
+                ]
+            )
+    return buf.getvalue()
+
+
+def _safe_cell(value: str) -> str:
+    """No spreadsheet formulas in exported cells."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def missing_translations(*, organisation, limit: int = 20):
+    return list(
+        MissingTranslation.objects.filter(organisation=organisation)
+        .select_related("faq_entry")
+        .order_by("-times")[:limit]
+    )
+
+
+# --------------------------------------------------------------------------- inbox
+@dataclass
+class QuestionGroup:
+    texts: list[str]
+    ids: list[int]
+    languages: list[str]
+    reasons: list[str]
+    last_at: object = None
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    @property
+    def language(self) -> str:
+        lang = max(set(self.languages), key=self.languages.count) if self.languages else "en"
+        return "hi" if lang == "hi-Latn" else lang
+
+
+def unanswered_groups(
+    *, organisation, limit: int = 300, similarity: float = 0.45
+) -> list[QuestionGroup]:
+    """Open unanswered questions, grouped by similarity (character n-gram tf-idf, cosine),
+    biggest group first."""
+    items = list(
+        UnansweredQuestion.objects.filter(
+            organisation=organisation, resolved_at__isnull=True
+        ).order_by("-created_at")[:limit]
+    )
+    if not items:
+        return []
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [i.text.lower() for i in items]
+    try:
+        X = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit_transform(texts)
+    except ValueError:  # nothing but punctuation
+        X = None
+    groups: list[QuestionGroup] = []
+    centres: list[int] = []
+    for idx, item in enumerate(items):
+        placed = False
+        if X is not None and centres:
+            sims = (X[centres] @ X[idx].T).toarray().ravel()
+            best = int(sims.argmax())
+            if sims[best] >= similarity:
+                g = groups[best]
+                placed = True
+        if not placed:
+            g = QuestionGroup(texts=[], ids=[], languages=[], reasons=[], last_at=item.created_at)
+            groups.append(g)
+            centres.append(idx)
+        if item.text not in g.texts:
+            g.texts.append(item.text)
+        g.ids.append(item.pk)
+        g.languages.append(item.language)
+        g.reasons.append(item.reason)
+    groups.sort(key=lambda g: (-g.size, g.texts[0]))
+    return groups
+
+
+# --------------------------------------------------------------------------- analytics
+@dataclass
+class Analytics:
+    days: int
+    conversations: int = 0
+    answered_by_bot: int = 0
+    handed_off: int = 0
+    tickets: int = 0
+    deflection_rate: float | None = None
+    csat: float | None = None
+    ratings: int = 0
+    per_day: list[tuple[date, int, int]] = field(default_factory=list)
+    languages: list[tuple[str, int]] = field(default_factory=list)
+    top_questions: list[tuple[str, int]] = field(default_factory=list)
+
+
+def analytics(*, organisation, days: int = 30) -> Analytics:
+    """Aggregates in SQL: a handful of queries whatever the volume."""
+    since = timezone.now() - timedelta(days=days)
+    convs = Conversation.objects.filter(organisation=organisation, started_at__gte=since)
+    totals = convs.aggregate(
+        n=Count("id"),
+        bot=Count("id", filter=Q(bot_answers__gt=0, handed_off=False)),
+        handed=Count("id", filter=Q(handed_off=True)),
+        tickets=Count("id", filter=~Q(ticket_reference="")),
+        csat=Avg("visitor_rating"),
+        rated=Count("id", filter=Q(visitor_rating__isnull=False)),
+    )
+    out = Analytics(
+        days=days,
+        conversations=totals["n"],
+        answered_by_bot=totals["bot"],
+        handed_off=totals["handed"],
+        tickets=totals["tickets"],
+        csat=round(totals["csat"], 2) if totals["csat"] is not None else None,
+        ratings=totals["rated"],
+    )
+    asked = convs.filter(Q(bot_answers__gt=0) | Q(handed_off=True)).count()
+    if asked:
+        out.deflection_rate = round(out.answered_by_bot / asked, 3)
+    rows = (
+        convs.annotate(day=TruncDate("started_at"))
+        .values("day")
+        .annotate(n=Count("id"), handed=Count("id", filter=Q(handed_off=True)))
+        .order_by("day")
+    )
+    out.per_day = [(r["day"], r["n"], r["handed"]) for r in rows]
+    out.languages = [
+        (r["language"], r["n"])
+        for r in convs.values("language").annotate(n=Count("id")).order_by("-n")
+    ]
+    top = (
+        Message.objects.filter(conversation__in=convs, faq_entry__isnull=False)
+        .values("faq_entry__slug")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:10]
+    )
+    out.top_questions = [(r["faq_entry__slug"], r["n"]) for r in top]
+    return out
+
+
+def analytics_charts(data: Analytics) -> list:
+    import plotly.graph_objects as go
+
+    from concierge.core.charts import Chart
+
+    days = [str(d) for d, _n, _h in data.per_day]
+    fig = go.Figure()
+    fig.add_bar(x=days, y=[n - h for _d, n, h in data.per_day], name="Answered by the bot")
+    fig.add_bar(x=days, y=[h for _d, _n, h in data.per_day], name="Handed off")
+    fig.update_layout(barmode="stack")
+    per_day = Chart(
+        fig,
+        "Conversations per day",
+        ["Day", "Conversations", "Handed off"],
+        [[d, n, h] for d, n, h in data.per_day],
+    )
+    lang_fig = go.Figure(
+        go.Pie(
+            labels=[lang for lang, _n in data.languages],
+            values=[n for _l, n in data.languages],
+            hole=0.5,
+        )
+    )
+    langs = Chart(
+        lang_fig,
+        "Languages",
+        ["Language", "Conversations"],
+        [[lang, n] for lang, n in data.languages],
+    )
+    top_fig = go.Figure(
+        go.Bar(
+            x=[n for _s, n in data.top_questions][::-1],
+            y=[s for s, _n in data.top_questions][::-1],
+            orientation="h",
+        )
+    )
+    top = Chart(
+        top_fig, "Top questions", ["Answer", "Times given"], [[s, n] for s, n in data.top_questions]
+    )
+    return [per_day, langs, top]
