@@ -1,0 +1,668 @@
+"""Every read of the hospital module.
+
+Public reads (the bed dashboard, the availability feed, a hospital's page) carry counts only;
+patient details are read through `booking_for`/`stay_for`/`hospital_for_staff`, which let in
+the requester and the hospital's staff and give everyone else a 404.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db.models import (
+    Avg,
+    BigIntegerField,
+    CharField,
+    Count,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from concierge.accounts.models import Organisation, Role
+from concierge.accounts.selectors import get_scoped_or_404, has_role, organisations_for
+from concierge.feedback.models import Rating
+from concierge.feedback.selectors import RatingSummary, summarise
+from concierge.hospital.models import (
+    FEATURE_FIELDS,
+    Bed,
+    BedMovement,
+    BedStatus,
+    Booking,
+    Feature,
+    Stay,
+    Ward,
+    WardKind,
+)
+
+CACHE_SECONDS = 10
+STAFF_ROLES = (Role.STAFF, Role.MANAGER, Role.ADMIN)
+
+
+# --- public availability ----------------------------------------------------------------------
+
+@dataclass
+class Counts:
+    total: int = 0
+    occupied: int = 0
+    reserved: int = 0
+    free: int = 0
+    housekeeping: int = 0
+    blocked: int = 0
+    updated_at: datetime | None = None
+
+    def add(self, other: Counts) -> None:
+        for name in ("total", "occupied", "reserved", "free", "housekeeping", "blocked"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        if other.updated_at and (self.updated_at is None or other.updated_at > self.updated_at):
+            self.updated_at = other.updated_at
+
+    @property
+    def available(self) -> int:
+        return self.free
+
+    @property
+    def occupancy_pct(self) -> int:
+        usable = self.total - self.blocked
+        return round(100 * (self.occupied + self.reserved) / usable) if usable else 0
+
+    @property
+    def age_seconds(self) -> int | None:
+        if self.updated_at is None:
+            return None
+        return max(0, int((timezone.now() - self.updated_at).total_seconds()))
+
+
+@dataclass
+class WardCounts(Counts):
+    kind: str = ""
+    expected_free_tomorrow: int = 0
+
+    @property
+    def kind_label(self) -> str:
+        return str(WardKind(self.kind).label)
+
+
+@dataclass
+class HospitalAvailability:
+    id: int
+    slug: str
+    name: str
+    city: str
+    district: str
+    phone: str
+    address: str
+    wards: list[WardCounts] = field(default_factory=list)
+    totals: Counts = field(default_factory=Counts)
+    rating: float | None = None
+    rating_count: int = 0
+    expected_free_tomorrow: int = 0
+
+
+def public_hospitals() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(kind=Organisation.Kind.HOSPITAL, is_public=True)
+
+
+def _bed_filter(*, city: str = "", district: str = "", ward_kind: str = "", feature: str = "",
+                hospital_ids=None) -> Q:
+    q = Q(organisation__kind=Organisation.Kind.HOSPITAL, organisation__is_public=True)
+    if city:
+        q &= Q(organisation__city__iexact=city)
+    if district:
+        q &= Q(organisation__district__iexact=district)
+    if ward_kind:
+        q &= Q(ward__kind=ward_kind)
+    if feature in Feature.values:
+        q &= Q(**{FEATURE_FIELDS[Feature(feature)]: True})
+    if hospital_ids is not None:
+        q &= Q(organisation_id__in=hospital_ids)
+    return q
+
+
+def _status_counts():
+    return {
+        "total": Count("id"),
+        **{s.value: Count("id", filter=Q(status=s.value)) for s in BedStatus},
+        "updated_at": Max("status_changed_at"),
+    }
+
+
+def _expected_free_tomorrow(*, hospital_ids, ward_kind: str = "") -> dict[tuple[int, str], int]:
+    """Open stays whose expected discharge (staff's date, else the model's) is before the end of
+    tomorrow — one query, grouped by hospital and ward type."""
+    now = timezone.localtime()
+    end_of_tomorrow = (now + timedelta(days=2)).replace(hour=0, minute=0, second=0,
+                                                        microsecond=0)
+    rows = (Stay.objects.filter(organisation_id__in=hospital_ids, discharged_at__isnull=True)
+            .annotate(expected=Coalesce("expected_discharge_override", "predicted_discharge_at"))
+            .filter(expected__lt=end_of_tomorrow))
+    if ward_kind:
+        rows = rows.filter(bed__ward__kind=ward_kind)
+    rows = rows.values("organisation_id", "bed__ward__kind").annotate(n=Count("id"))
+    return {(r["organisation_id"], r["bed__ward__kind"]): r["n"] for r in rows}
+
+
+def hospital_ratings(*, hospital_ids=None) -> dict[int, tuple[float, int]]:
+    """Average and count of published stay reviews per hospital, in one query."""
+    stay_org = Stay.objects.filter(pk=Cast(OuterRef("target_id"), BigIntegerField())).values(
+        "organisation_id")[:1]
+    rows = (Rating.objects.filter(target_type=ContentType.objects.get_for_model(Stay),
+                                  status=Rating.Status.PUBLISHED)
+            .annotate(hospital_id=Subquery(stay_org)))
+    if hospital_ids is not None:
+        rows = rows.filter(hospital_id__in=list(hospital_ids))
+    rows = rows.values("hospital_id").annotate(avg=Avg("score"), n=Count("id"))
+    return {r["hospital_id"]: (round(r["avg"], 2), r["n"]) for r in rows if r["hospital_id"]}
+
+
+def cache_version() -> int:
+    from concierge.hospital.services import CACHE_VERSION_KEY
+
+    version = cache.get(CACHE_VERSION_KEY)
+    if version is None:
+        cache.add(CACHE_VERSION_KEY, 1, None)
+        version = cache.get(CACHE_VERSION_KEY) or 1
+    return version
+
+
+def availability(*, city: str = "", district: str = "", ward_kind: str = "", feature: str = "",
+                 sort: str = "free", hospital_ids=None, use_cache: bool = True
+                 ) -> list[HospitalAvailability]:
+    """Per public hospital and ward type: total, occupied, reserved, free… Bed counts come from
+    one aggregate query; ratings and tomorrow's expected discharges from one more each. The
+    result is cached for a few seconds and dropped as soon as any bed changes."""
+    key = None
+    if use_cache:
+        raw = json.dumps([city, district, ward_kind, feature, sort,
+                          sorted(hospital_ids) if hospital_ids is not None else None])
+        key = f"hospital:avail:{cache_version()}:{hashlib.sha1(raw.encode()).hexdigest()}"
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+    rows = (Bed.objects.filter(_bed_filter(city=city, district=district, ward_kind=ward_kind,
+                                           feature=feature, hospital_ids=hospital_ids))
+            .values("organisation_id", "organisation__slug", "organisation__name",
+                    "organisation__city", "organisation__district", "organisation__phone",
+                    "organisation__address", "ward__kind")
+            .annotate(**_status_counts())
+            .order_by("organisation__name", "ward__kind"))
+    hospitals: dict[int, HospitalAvailability] = {}
+    for r in rows:
+        h = hospitals.get(r["organisation_id"])
+        if h is None:
+            h = hospitals[r["organisation_id"]] = HospitalAvailability(
+                id=r["organisation_id"], slug=r["organisation__slug"],
+                name=r["organisation__name"], city=r["organisation__city"],
+                district=r["organisation__district"], phone=r["organisation__phone"],
+                address=r["organisation__address"])
+        ward = WardCounts(kind=r["ward__kind"], total=r["total"], occupied=r["occupied"],
+                          reserved=r["reserved"], free=r["free"],
+                          housekeeping=r["housekeeping"], blocked=r["blocked"],
+                          updated_at=r["updated_at"])
+        h.wards.append(ward)
+        h.totals.add(ward)
+    if hospitals:
+        ratings = hospital_ratings(hospital_ids=list(hospitals))
+        tomorrow = _expected_free_tomorrow(hospital_ids=list(hospitals), ward_kind=ward_kind)
+        for h in hospitals.values():
+            h.rating, h.rating_count = ratings.get(h.id, (None, 0))
+            for ward in h.wards:
+                ward.expected_free_tomorrow = tomorrow.get((h.id, ward.kind), 0)
+                h.expected_free_tomorrow += ward.expected_free_tomorrow
+    result = list(hospitals.values())
+    if sort == "rating":
+        result.sort(key=lambda h: (-(h.rating or 0), -h.totals.free, h.name))
+    elif sort == "name":
+        result.sort(key=lambda h: h.name)
+    else:
+        result.sort(key=lambda h: (-h.totals.free, -(h.rating or 0), h.name))
+    if key:
+        cache.set(key, result, CACHE_SECONDS)
+    return result
+
+
+def saner_capacity(*, hospital_ids=None) -> list[dict]:
+    """SANER-style capacity figures (HL7 Situational Awareness for Novel Epidemic Response):
+    beds total / occupied / available per hospital and bed category."""
+    out = []
+    for h in availability(hospital_ids=hospital_ids):
+        groups = []
+        for w in h.wards:
+            groups.append({"category": w.kind, "numTotBeds": w.total - w.blocked,
+                           "numBedsOcc": w.occupied + w.reserved, "numBedsAvail": w.free,
+                           "numBedsHousekeeping": w.housekeeping, "numBedsClosed": w.blocked})
+        out.append({"hospital": h.slug, "name": h.name, "city": h.city, "district": h.district,
+                    "updated_at": h.totals.updated_at, "groups": groups})
+    return out
+
+
+def cities() -> list[tuple[str, str]]:
+    return list(public_hospitals().exclude(city="").values_list("city", "district")
+                .distinct().order_by("city", "district"))
+
+
+def public_hospital_or_404(*, slug: str) -> Organisation:
+    hospital = public_hospitals().filter(slug=slug).first()
+    if hospital is None:
+        raise Http404("Not found.")
+    return hospital
+
+
+def hospital_page_or_404(*, user, slug: str) -> Organisation:
+    """A public hospital, or a private one the user belongs to."""
+    hospital = Organisation.objects.filter(kind=Organisation.Kind.HOSPITAL, slug=slug).first()
+    if hospital is None or not (hospital.is_public or has_role(
+            user=user, organisation=hospital, at_least=Role.CUSTOMER)):
+        raise Http404("Not found.")
+    return hospital
+
+
+def ward_counts(*, hospital: Organisation) -> list[tuple[Ward, Counts]]:
+    """Every ward of a hospital with its bed counts — one query."""
+    wards = (Ward.objects.filter(organisation=hospital)
+             .annotate(n_total=Count("beds"),
+                       **{f"n_{s.value}": Count("beds", filter=Q(beds__status=s.value))
+                          for s in BedStatus},
+                       n_updated=Max("beds__status_changed_at"))
+             .order_by("kind", "name"))
+    return [(w, Counts(total=w.n_total, occupied=w.n_occupied, reserved=w.n_reserved,
+                       free=w.n_free, housekeeping=w.n_housekeeping, blocked=w.n_blocked,
+                       updated_at=w.n_updated)) for w in wards]
+
+
+def _stay_ids_as_text(hospital: Organisation):
+    return Stay.objects.filter(organisation=hospital).annotate(
+        sid=Cast("pk", CharField())).values("sid")
+
+
+def review_summary(*, hospital: Organisation) -> RatingSummary:
+    return summarise(_stay_reviews(hospital))
+
+
+def _stay_reviews(hospital: Organisation) -> QuerySet[Rating]:
+    return Rating.objects.filter(target_type=ContentType.objects.get_for_model(Stay),
+                                 status=Rating.Status.PUBLISHED,
+                                 target_id__in=_stay_ids_as_text(hospital))
+
+
+def published_reviews(*, hospital: Organisation, limit: int = 20) -> list[Rating]:
+    return list(_stay_reviews(hospital).exclude(comment="").select_related("user")
+                .order_by("-created_at")[:limit])
+
+
+def reviews_for_moderation(*, hospital: Organisation) -> QuerySet[Rating]:
+    return Rating.objects.filter(
+        target_type=ContentType.objects.get_for_model(Stay), status=Rating.Status.PENDING,
+        target_id__in=_stay_ids_as_text(hospital)).select_related("user").order_by("created_at")
+
+
+def recommendations(*, user=None, ward_kind: str = "", feature: str = "", city: str = "",
+                    district: str = "", limit: int = 5) -> list[HospitalAvailability]:
+    """Hospitals with a free bed of the needed kind: same district, then same city, first;
+    then most free beds, best rating and most beds expected to free up tomorrow."""
+    rows = [h for h in availability(ward_kind=ward_kind, feature=feature)
+            if h.totals.free > 0]
+
+    def rank(h: HospitalAvailability):
+        near = 0 if district and h.district.lower() == district.lower() else (
+            1 if city and h.city.lower() == city.lower() else 2)
+        return (near, -h.totals.free, -(h.rating or 0), -h.expected_free_tomorrow, h.name)
+
+    return sorted(rows, key=rank)[:limit]
+
+
+# --- staff --------------------------------------------------------------------------------------
+
+def staff_hospitals(*, user) -> QuerySet[Organisation]:
+    return organisations_for(user=user, roles=STAFF_ROLES, kind=Organisation.Kind.HOSPITAL)
+
+
+def hospital_for_staff(*, user, slug: str) -> Organisation:
+    return get_scoped_or_404(Organisation.objects.filter(kind=Organisation.Kind.HOSPITAL),
+                             user=user, path="pk", roles=STAFF_ROLES, slug=slug)
+
+
+def is_staff_of(*, user, hospital: Organisation) -> bool:
+    return has_role(user=user, organisation=hospital, at_least=Role.STAFF)
+
+
+def ward_for_staff(*, user, pk: int) -> Ward:
+    return get_scoped_or_404(Ward.objects.select_related("organisation"), user=user,
+                             roles=STAFF_ROLES, pk=pk)
+
+
+def bed_for_staff(*, user, pk: int) -> Bed:
+    return get_scoped_or_404(Bed.objects.select_related("organisation", "ward"), user=user,
+                             roles=STAFF_ROLES, pk=pk)
+
+
+def beds_of(*, user, hospital: Organisation) -> QuerySet[Bed]:
+    return (Bed.objects.filter(organisation=hospital, organisation__in=staff_hospitals(user=user))
+            .select_related("ward").order_by("ward__name", "label"))
+
+
+@dataclass
+class BoardBed:
+    bed: Bed
+    stay: Stay | None
+    booking: Booking | None
+
+
+def ward_board(*, ward: Ward) -> list[BoardBed]:
+    """Beds of a ward with their current patient or held booking — three queries."""
+    open_stays = Prefetch("stays", queryset=Stay.objects.filter(discharged_at__isnull=True),
+                          to_attr="open_stays")
+    held = Prefetch("bookings", queryset=Booking.objects.filter(status__in=Booking.HOLDING),
+                    to_attr="holds")
+    beds = (ward.beds.select_related("room").prefetch_related(open_stays, held)
+            .order_by("label"))
+    return [BoardBed(bed=b, stay=(b.open_stays or [None])[0], booking=(b.holds or [None])[0])
+            for b in beds]
+
+
+def free_beds_for_transfer(*, hospital: Organisation) -> QuerySet[Bed]:
+    return (Bed.objects.filter(organisation=hospital, status=BedStatus.FREE)
+            .select_related("ward").order_by("ward__name", "label"))
+
+
+def open_bookings(*, hospital: Organisation) -> QuerySet[Booking]:
+    return (Booking.objects.filter(organisation=hospital, status__in=Booking.HOLDING)
+            .select_related("bed__ward", "requester").order_by("held_until"))
+
+
+def waiting_list(*, hospital: Organisation) -> QuerySet[Booking]:
+    """The hospital's queue: most urgent first, then first come."""
+    return (Booking.objects.filter(organisation=hospital, status=Booking.Status.WAITING)
+            .select_related("requester").order_by("urgency", "created_at", "pk"))
+
+
+def open_stays(*, hospital: Organisation) -> QuerySet[Stay]:
+    return (Stay.objects.filter(organisation=hospital, discharged_at__isnull=True)
+            .select_related("bed__ward").order_by("admitted_at"))
+
+
+# --- the family's own bookings and stays ----------------------------------------------------
+
+def bookings_for_requester(*, user) -> QuerySet[Booking]:
+    if not user.is_authenticated:
+        return Booking.objects.none()
+    return (Booking.objects.filter(requester=user)
+            .select_related("organisation", "bed__ward", "stay").order_by("-created_at"))
+
+
+def _visible_q(user, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}requester": user}) | Q(
+        **{f"{prefix}organisation__in": staff_hospitals(user=user)})
+
+
+def booking_for(*, user, pk: int) -> Booking:
+    """The requester and the hospital's staff see a booking; anyone else gets a 404."""
+    if not user.is_authenticated:
+        raise Http404("Not found.")
+    booking = (Booking.objects.filter(_visible_q(user), pk=pk)
+               .select_related("organisation", "bed__ward", "requester").first())
+    if booking is None:
+        raise Http404("Not found.")
+    return booking
+
+
+def stay_for(*, user, pk: int) -> Stay:
+    if not user.is_authenticated:
+        raise Http404("Not found.")
+    stay = (Stay.objects.filter(_visible_q(user), pk=pk)
+            .select_related("organisation", "bed__ward", "requester").first())
+    if stay is None:
+        raise Http404("Not found.")
+    return stay
+
+
+def stays_for_requester(*, user) -> QuerySet[Stay]:
+    if not user.is_authenticated:
+        return Stay.objects.none()
+    return Stay.objects.filter(requester=user).select_related("organisation", "bed__ward")
+
+
+def stay_bed_history(*, stay: Stay) -> QuerySet[BedMovement]:
+    return (stay.movements.filter(kind__in=[BedMovement.Kind.ADMIT,
+                                            BedMovement.Kind.TRANSFER_IN])
+            .select_related("bed__ward").order_by("at", "pk"))
+
+
+def queue_position(*, booking: Booking) -> int | None:
+    if booking.status != Booking.Status.WAITING:
+        return None
+    from concierge.hospital.services import waiting_position
+
+    return waiting_position(booking=booking)
+
+
+# --- reports -------------------------------------------------------------------------------------
+
+@dataclass
+class DayRow:
+    day: date
+    ward: str
+    beds: int
+    occupied_hours: float
+    admissions: int
+    discharges: int
+
+    @property
+    def occupancy_pct(self) -> float:
+        return round(100 * self.occupied_hours / (24 * self.beds), 1) if self.beds else 0.0
+
+
+@dataclass
+class OccupancyReport:
+    start: date
+    end: date
+    wards: list[str]
+    rows: list[DayRow]
+    admissions_per_day: dict[date, int]
+    discharges_per_day: dict[date, int]
+    average_los_days: float | None
+    discharges: int
+    beds: int
+    turnover: float
+    housekeeping_hours: float | None
+    housekeeping_count: int
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def occupancy_report(*, hospital: Organisation, days: int = 30,
+                     end: date | None = None) -> OccupancyReport:
+    """Occupancy per ward per day, admissions and discharges per day, average length of stay,
+    bed turnover and time in housekeeping — all from the bed movements (three queries)."""
+    tz = timezone.get_current_timezone()
+    end = end or timezone.localdate()
+    start = end - timedelta(days=days - 1)
+    t0 = datetime.combine(start, datetime.min.time(), tzinfo=tz)
+    t1 = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    now = timezone.now()
+    beds = list(Bed.objects.filter(organisation=hospital)
+                .values("id", "status", "ward__name"))
+    ward_of = {b["id"]: b["ward__name"] for b in beds}
+    ward_beds: dict[str, int] = defaultdict(int)
+    for b in beds:
+        ward_beds[b["ward__name"]] += 1
+    moves = list(BedMovement.objects.filter(organisation=hospital, at__gte=t0, at__lt=t1)
+                 .values("bed_id", "at", "kind", "from_status", "to_status").order_by("at", "id"))
+    by_bed: dict[int, list[dict]] = defaultdict(list)
+    for m in moves:
+        by_bed[m["bed_id"]].append(m)
+    # A bed's status at t0 is the from_status of its first movement in the window, or its
+    # current status when it has not moved since.
+    occupied: dict[tuple[date, str], float] = defaultdict(float)
+    hk_durations: list[float] = []
+
+    def add_interval(ward: str, a: datetime, b: datetime) -> None:
+        while a < b:
+            day_end = datetime.combine(timezone.localtime(a, tz).date() + timedelta(days=1),
+                                       datetime.min.time(), tzinfo=tz)
+            part = min(b, day_end)
+            occupied[(timezone.localtime(a, tz).date(), ward)] += (part - a).total_seconds()
+            a = part
+
+    for b in beds:
+        ms = by_bed.get(b["id"], [])
+        status = ms[0]["from_status"] if ms else b["status"]
+        since = t0
+        hk_since = None
+        for m in ms:
+            if status == BedStatus.OCCUPIED:
+                add_interval(b["ward__name"], since, m["at"])
+            if m["to_status"] == BedStatus.HOUSEKEEPING:
+                hk_since = m["at"]
+            elif status == BedStatus.HOUSEKEEPING and hk_since is not None:
+                hk_durations.append((m["at"] - hk_since).total_seconds() / 3600)
+                hk_since = None
+            status, since = m["to_status"], m["at"]
+        if status == BedStatus.OCCUPIED:
+            add_interval(b["ward__name"], since, min(t1, now))
+    admissions: dict[date, int] = defaultdict(int)
+    discharges: dict[date, int] = defaultdict(int)
+    adm_ward: dict[tuple[date, str], int] = defaultdict(int)
+    dis_ward: dict[tuple[date, str], int] = defaultdict(int)
+    for m in moves:
+        d = timezone.localtime(m["at"], tz).date()
+        if m["kind"] == BedMovement.Kind.ADMIT:
+            admissions[d] += 1
+            adm_ward[(d, ward_of[m["bed_id"]])] += 1
+        elif m["kind"] == BedMovement.Kind.DISCHARGE:
+            discharges[d] += 1
+            dis_ward[(d, ward_of[m["bed_id"]])] += 1
+    los = Stay.objects.filter(organisation=hospital, discharged_at__gte=t0,
+                              discharged_at__lt=t1).aggregate(
+        avg=Avg(F("discharged_at") - F("admitted_at")), n=Count("id"))
+    avg_los = los["avg"].total_seconds() / 86400 if los["avg"] is not None else None
+    wards = sorted(ward_beds)
+    rows = [DayRow(day=d, ward=w, beds=ward_beds[w],
+                   occupied_hours=round(occupied.get((d, w), 0) / 3600, 2),
+                   admissions=adm_ward.get((d, w), 0), discharges=dis_ward.get((d, w), 0))
+            for d in _days(start, end) for w in wards]
+    n_beds = len(beds)
+    return OccupancyReport(
+        start=start, end=end, wards=wards, rows=rows,
+        admissions_per_day={d: admissions.get(d, 0) for d in _days(start, end)},
+        discharges_per_day={d: discharges.get(d, 0) for d in _days(start, end)},
+        average_los_days=round(avg_los, 2) if avg_los is not None else None,
+        discharges=los["n"], beds=n_beds,
+        turnover=round(los["n"] / n_beds, 2) if n_beds else 0.0,
+        housekeeping_hours=(round(sum(hk_durations) / len(hk_durations), 2)
+                            if hk_durations else None),
+        housekeeping_count=len(hk_durations),
+    )
+
+
+# --- length of stay (the colleague's `concierge.hospital.los` package) --------------------------
+
+def _los_function(name: str):
+    """A function from the LOS package, or None while the package has not landed."""
+    for module_name in ("concierge.hospital.los", "concierge.hospital.los.predict",
+                        "concierge.hospital.los.model", "concierge.hospital.los.forecast"):
+        try:
+            module = importlib.import_module(module_name)
+        except Exception:  # not there yet, or broken: the seam stays closed
+            continue
+        fn = getattr(module, name, None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def predicted_discharge(*, stay: Stay) -> tuple[datetime, datetime, datetime] | None:
+    """(expected, low, high) discharge times of the 80 % range from the LOS model; None when
+    the model is not available or cannot say."""
+    predict = _los_function("predict_stay")
+    if predict is None:
+        return None
+    try:
+        result = predict(age=stay.patient_age, sex=stay.patient_sex, reason=stay.reason,
+                         ward_kind=stay.bed.ward.kind)
+    except Exception:
+        return None
+    try:
+        if isinstance(result, dict):
+            mid, low, high = (result.get("days") or result.get("median") or result.get("mean"),
+                              result.get("low"), result.get("high"))
+        else:
+            mid = getattr(result, "days", None) or getattr(result, "median", None)
+            low, high = getattr(result, "low", None), getattr(result, "high", None)
+        mid, low, high = float(mid), float(low if low is not None else mid), float(
+            high if high is not None else mid)
+    except (TypeError, ValueError):
+        return None
+    at = stay.admitted_at
+    return (at + timedelta(days=mid), at + timedelta(days=low), at + timedelta(days=high))
+
+
+@dataclass
+class ForecastDay:
+    day: date
+    occupied: int
+    expected_free: int
+
+
+def ward_forecast(*, ward: Ward, days: int = 7) -> list[ForecastDay]:
+    """Expected occupied beds at the end of each of the next days: a patient counts until the
+    expected discharge (staff's date, else the model's); one without either stays."""
+    total = ward.beds.exclude(status=BedStatus.BLOCKED).count()
+    expected = list(Stay.objects.filter(bed__ward=ward, discharged_at__isnull=True)
+                    .annotate(expected=Coalesce("expected_discharge_override",
+                                                "predicted_discharge_at"))
+                    .values_list("expected", flat=True))
+    today = timezone.localdate()
+    out = []
+    for i in range(1, days + 1):
+        day = today + timedelta(days=i)
+        end = datetime.combine(day + timedelta(days=1), datetime.min.time(),
+                               tzinfo=timezone.get_current_timezone())
+        occ = sum(1 for e in expected if e is None or e >= end)
+        out.append(ForecastDay(day=day, occupied=occ, expected_free=max(total - occ, 0)))
+    return out
+
+
+def model_card() -> dict | None:
+    """The LOS model card the colleague ships (JSON beside the model), or None."""
+    folder = Path(__file__).resolve().parent / "los"
+    for candidate in sorted(folder.glob("**/*card*.json")):
+        try:
+            return json.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+# --- dashboard cards ---------------------------------------------------------------------------
+
+def staff_card(*, user) -> list[tuple[Organisation, Counts]]:
+    hospitals = list(staff_hospitals(user=user))
+    rows = (Bed.objects.filter(organisation__in=hospitals).values("organisation_id")
+            .annotate(**_status_counts()))
+    by_id = {r["organisation_id"]: r for r in rows}
+    out = []
+    for h in hospitals:
+        r = by_id.get(h.pk)
+        counts = Counts() if r is None else Counts(
+            total=r["total"], occupied=r["occupied"], reserved=r["reserved"], free=r["free"],
+            housekeeping=r["housekeeping"], blocked=r["blocked"], updated_at=r["updated_at"])
+        out.append((h, counts))
+    return out
