@@ -19,3 +19,13 @@ def shared_data() -> Path:
     if not path.is_dir():
         pytest.fail(f"shared data not found at {path}; set CONCIERGE_SHARED_DATA")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and cached aggregates must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

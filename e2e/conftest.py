@@ -16,9 +16,16 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def _free_port() -> int:
@@ -49,8 +56,14 @@ class LiveServer:
         self.processes: list[subprocess.Popen] = []
 
     def manage(self, *args: str) -> str:
-        out = subprocess.run([sys.executable, str(REPO / "manage.py"), *args], env=self.env,
-                             cwd=REPO, capture_output=True, text=True, timeout=600)
+        out = subprocess.run(
+            [sys.executable, str(REPO / "manage.py"), *args],
+            env=self.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if out.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
         return out.stdout
@@ -60,13 +73,35 @@ class LiveServer:
         self.manage("compilemessages", "--ignore=.venv")
         self.manage("seed_demo")
         log = open(self.base_dir / "server.log", "w")  # noqa: SIM115
-        self.processes.append(subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "concierge.asgi:application", "--host",
-             "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-            env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT))
-        self.processes.append(subprocess.Popen(
-            [sys.executable, str(REPO / "manage.py"), "db_worker", "--interval", "0.2"],
-            env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT))
+        self.processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "concierge.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--log-level",
+                    "warning",
+                ],
+                env=self.env,
+                cwd=REPO,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        self.processes.append(
+            subprocess.Popen(
+                [sys.executable, str(REPO / "manage.py"), "db_worker", "--interval", "0.2"],
+                env=self.env,
+                cwd=REPO,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -121,8 +156,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900},
-                                  locale="en-GB")
+    context = browser.new_context(
+        base_url=server.url, viewport={"width": 1280, "height": 900}, locale="en-GB"
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
@@ -135,9 +171,9 @@ def new_page(browser, server):
     contexts = []
 
     def make(**kwargs):
-        context = browser.new_context(base_url=server.url,
-                                      viewport=kwargs.pop("viewport", {"width": 1280,
-                                                                       "height": 900}))
+        context = browser.new_context(
+            base_url=server.url, viewport=kwargs.pop("viewport", {"width": 1280, "height": 900})
+        )
         contexts.append(context)
         p = context.new_page()
         p.set_default_timeout(15_000)

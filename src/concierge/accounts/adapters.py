@@ -15,8 +15,13 @@ class AccountAdapter(DefaultAccountAdapter):
             if mimetype == "text/html":
                 html = content
         with transaction.atomic():
-            queue_email(to=list(message.to), subject=message.subject, text=message.body,
-                        html=html, event=f"accounts.{template_prefix.rsplit('/', 1)[-1]}")
+            queue_email(
+                to=list(message.to),
+                subject=message.subject,
+                text=message.body,
+                html=html,
+                event=f"accounts.{template_prefix.rsplit('/', 1)[-1]}",
+            )
 
     def login(self, request, user):
         from concierge.accounts.services import record_login

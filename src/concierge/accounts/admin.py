@@ -11,10 +11,14 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "display_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["display_name", "language", "timezone", "currency",
-                                "email_digest"]}),
-        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups",
-                                    "user_permissions"]}),
+        (
+            "Profile",
+            {"fields": ["display_name", "language", "timezone", "currency", "email_digest"]},
+        ),
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
         ("Dates", {"fields": ["last_login", "date_joined", "deleted_at"]}),
     ]
     readonly_fields = ["deleted_at", "last_login", "date_joined"]

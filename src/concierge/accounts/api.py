@@ -77,9 +77,13 @@ def update_me(request, payload: MeIn):
 @paginate(Pagination)
 def organisations(request):
     return [
-        OrganisationOut(**{f: getattr(m.organisation, f) for f in
-                           ["id", "slug", "name", "kind", "city", "timezone", "language",
-                            "currency"]}, role=m.role)
+        OrganisationOut(
+            **{
+                f: getattr(m.organisation, f)
+                for f in ["id", "slug", "name", "kind", "city", "timezone", "language", "currency"]
+            },
+            role=m.role,
+        )
         for m in selectors.memberships_for(user=request.auth).order_by("organisation__name")
     ]
 
@@ -88,8 +92,10 @@ def organisations(request):
 @paginate(Pagination)
 def members(request, slug: str):
     org = selectors.organisation_for_member(user=request.auth, slug=slug, roles=[Role.ADMIN])
-    return [MemberOut(id=m.pk, email=m.user.email, name=m.user.name, role=m.role)
-            for m in selectors.members_of(organisation=org)]
+    return [
+        MemberOut(id=m.pk, email=m.user.email, name=m.user.name, role=m.role)
+        for m in selectors.members_of(organisation=org)
+    ]
 
 
 @router.get("/tokens", response=list[TokenOut])
@@ -101,8 +107,14 @@ def tokens(request):
 def create_token(request, payload: TokenIn):
     new = services.create_api_token(user=request.auth, name=payload.name, request=request)
     t = new.token
-    return 201, NewTokenOut(id=t.pk, name=t.name, prefix=t.prefix, created_at=t.created_at,
-                            last_used_at=t.last_used_at, token=new.plain)
+    return 201, NewTokenOut(
+        id=t.pk,
+        name=t.name,
+        prefix=t.prefix,
+        created_at=t.created_at,
+        last_used_at=t.last_used_at,
+        token=new.plain,
+    )
 
 
 @router.delete("/tokens/{token_id}", response={204: None, 404: ErrorOut})

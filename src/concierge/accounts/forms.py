@@ -13,8 +13,19 @@ class ProfileForm(forms.ModelForm):
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "timezone", "language", "currency", "address", "city",
-                  "district", "phone", "email", "is_public"]
+        fields = [
+            "name",
+            "kind",
+            "timezone",
+            "language",
+            "currency",
+            "address",
+            "city",
+            "district",
+            "phone",
+            "email",
+            "is_public",
+        ]
 
 
 class InviteForm(forms.Form):
@@ -27,11 +38,15 @@ class RoleForm(forms.Form):
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("Token name"), max_length=100,
-                           help_text=_("What the token is for, e.g. “bank import script”."))
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. “bank import script”."),
+    )
 
 
 class DeleteAccountForm(forms.Form):
     confirm_email = forms.EmailField(
         label=_("Type your e-mail address to confirm"),
-        help_text=_("This cannot be undone. Your personal finance data is deleted with it."))
+        help_text=_("This cannot be undone. Your personal finance data is deleted with it."),
+    )

@@ -26,6 +26,7 @@ class UserPreferencesMiddleware:
         response = self.get_response(request)
         new_device = getattr(request, "new_device_id", None)
         if new_device:
-            response.set_cookie(DEVICE_COOKIE, new_device, max_age=DEVICE_COOKIE_AGE,
-                                httponly=True, samesite="Lax")
+            response.set_cookie(
+                DEVICE_COOKIE, new_device, max_age=DEVICE_COOKIE_AGE, httponly=True, samesite="Lax"
+            )
         return response

@@ -9,11 +9,18 @@ from django.utils.translation import gettext_lazy as _
 
 TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
 CURRENCY_CHOICES = [
-    ("INR", "INR — Indian rupee"), ("USD", "USD — US dollar"), ("EUR", "EUR — Euro"),
-    ("GBP", "GBP — Pound sterling"), ("AUD", "AUD — Australian dollar"),
-    ("CAD", "CAD — Canadian dollar"), ("CHF", "CHF — Swiss franc"), ("JPY", "JPY — Yen"),
-    ("SGD", "SGD — Singapore dollar"), ("AED", "AED — UAE dirham"),
-    ("LKR", "LKR — Sri Lankan rupee"), ("MYR", "MYR — Malaysian ringgit"),
+    ("INR", "INR — Indian rupee"),
+    ("USD", "USD — US dollar"),
+    ("EUR", "EUR — Euro"),
+    ("GBP", "GBP — Pound sterling"),
+    ("AUD", "AUD — Australian dollar"),
+    ("CAD", "CAD — Canadian dollar"),
+    ("CHF", "CHF — Swiss franc"),
+    ("JPY", "JPY — Yen"),
+    ("SGD", "SGD — Singapore dollar"),
+    ("AED", "AED — UAE dirham"),
+    ("LKR", "LKR — Sri Lankan rupee"),
+    ("MYR", "MYR — Malaysian ringgit"),
 ]
 
 
@@ -52,10 +59,12 @@ class User(AbstractUser):
     timezone = models.CharField(
         _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Asia/Kolkata"
     )
-    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES,
-                                default="INR")
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=CURRENCY_CHOICES, default="INR"
+    )
     email_digest = models.BooleanField(
-        _("daily digest"), default=False,
+        _("daily digest"),
+        default=False,
         help_text=_("Send one e-mail a day with everything instead of one e-mail per event."),
     )
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -92,19 +101,23 @@ class Organisation(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
-    timezone = models.CharField(_("time zone"), max_length=64, choices=TIMEZONE_CHOICES,
-                                default="Asia/Kolkata")
-    language = models.CharField(_("default language"), max_length=8,
-                                choices=settings.LANGUAGES, default="en")
-    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES,
-                                default="INR")
+    timezone = models.CharField(
+        _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Asia/Kolkata"
+    )
+    language = models.CharField(
+        _("default language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=CURRENCY_CHOICES, default="INR"
+    )
     address = models.CharField(_("address"), max_length=255, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True, db_index=True)
     district = models.CharField(_("district"), max_length=100, blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("contact e-mail"), blank=True)
     is_public = models.BooleanField(
-        _("public"), default=False,
+        _("public"),
+        default=False,
         help_text=_("Shown on public pages such as the bed dashboard or knowledge base."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -131,10 +144,12 @@ WORKER_ROLES = (Role.AGENT, Role.STAFF, Role.MANAGER, Role.ADMIN)
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -149,13 +164,15 @@ class Membership(models.Model):
 
 
 class Invitation(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="invitations")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
     token = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -163,12 +180,16 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation} ({self.role})"
+
 
 class ApiToken(models.Model):
     """A personal access token for scripts. Only a SHA-256 of the secret is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=12, unique=True)
     secret_hash = models.CharField(max_length=64)
@@ -186,8 +207,9 @@ class ApiToken(models.Model):
 class KnownDevice(models.Model):
     """A browser the user has signed in from, so a new one triggers a notice."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="known_devices")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="known_devices"
+    )
     device_id = models.CharField(max_length=64)
     user_agent = models.CharField(max_length=255, blank=True)
     first_seen_at = models.DateTimeField(auto_now_add=True)
@@ -197,3 +219,6 @@ class KnownDevice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "device_id"], name="one_row_per_device")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.user_agent[:40]}"

@@ -16,8 +16,9 @@ def memberships_for(*, user) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("organisation")
 
 
-def organisations_for(*, user, roles: Iterable[str] | None = None,
-                      kind: str | None = None) -> QuerySet[Organisation]:
+def organisations_for(
+    *, user, roles: Iterable[str] | None = None, kind: str | None = None
+) -> QuerySet[Organisation]:
     """Organisations where `user` holds one of `roles` (any role when None)."""
     if not user.is_authenticated:
         return Organisation.objects.none()
@@ -43,15 +44,22 @@ def has_role(*, user, organisation: Organisation, at_least: str) -> bool:
     return role is not None and ROLE_RANK[Role(role)] >= ROLE_RANK[Role(at_least)]
 
 
-def scope_to_member(queryset: QuerySet, *, user, path: str = "organisation",
-                    roles: Iterable[str] | None = None) -> QuerySet:
+def scope_to_member(
+    queryset: QuerySet, *, user, path: str = "organisation", roles: Iterable[str] | None = None
+) -> QuerySet:
     """Filter `queryset` to rows whose organisation (reached by `path`) the user belongs to."""
     orgs = organisations_for(user=user, roles=roles)
     return queryset.filter(**{f"{path}__in": orgs})
 
 
-def get_scoped_or_404(queryset: QuerySet, *, user, path: str = "organisation",
-                      roles: Iterable[str] | None = None, **lookup):
+def get_scoped_or_404(
+    queryset: QuerySet,
+    *,
+    user,
+    path: str = "organisation",
+    roles: Iterable[str] | None = None,
+    **lookup,
+):
     """The one object matching `lookup` that the user may see; anything else is a 404,
     so a stranger cannot even learn that the object exists."""
     try:
@@ -61,8 +69,9 @@ def get_scoped_or_404(queryset: QuerySet, *, user, path: str = "organisation",
 
 
 def organisation_for_member(*, user, slug: str, roles: Iterable[str] | None = None) -> Organisation:
-    return get_scoped_or_404(Organisation.objects.all(), user=user, path="pk", roles=roles,
-                             slug=slug)
+    return get_scoped_or_404(
+        Organisation.objects.all(), user=user, path="pk", roles=roles, slug=slug
+    )
 
 
 def members_of(*, organisation: Organisation) -> QuerySet[Membership]:

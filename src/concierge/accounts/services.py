@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -52,13 +52,35 @@ DEVICE_COOKIE = "cg_device"
 
 def _describe_browser(user_agent: str) -> str:
     ua = user_agent or ""
-    browser = next((name for key, name in [("Edg/", "Edge"), ("OPR/", "Opera"),
-                                           ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
-                                           ("Safari/", "Safari")] if key in ua), "a browser")
-    system = next((name for key, name in [("Android", "Android"), ("iPhone", "iPhone"),
-                                          ("iPad", "iPad"), ("Windows", "Windows"),
-                                          ("Mac OS", "macOS"), ("Linux", "Linux")] if key in ua),
-                  "an unknown system")
+    browser = next(
+        (
+            name
+            for key, name in [
+                ("Edg/", "Edge"),
+                ("OPR/", "Opera"),
+                ("Firefox/", "Firefox"),
+                ("Chrome/", "Chrome"),
+                ("Safari/", "Safari"),
+            ]
+            if key in ua
+        ),
+        "a browser",
+    )
+    system = next(
+        (
+            name
+            for key, name in [
+                ("Android", "Android"),
+                ("iPhone", "iPhone"),
+                ("iPad", "iPad"),
+                ("Windows", "Windows"),
+                ("Mac OS", "macOS"),
+                ("Linux", "Linux"),
+            ]
+            if key in ua
+        ),
+        "an unknown system",
+    )
     return f"{browser} on {system}"
 
 
@@ -73,18 +95,24 @@ def record_login(*, user: User, request) -> bool:
     user_agent = request.headers.get("User-Agent", "")[:255]
     if device_id and KnownDevice.objects.filter(user=user, device_id=device_id).exists():
         KnownDevice.objects.filter(user=user, device_id=device_id).update(
-            last_seen_at=timezone.now())
+            last_seen_at=timezone.now()
+        )
         return False
     device_id = device_id or secrets.token_urlsafe(24)
     first_ever = not KnownDevice.objects.filter(user=user).exists()
     KnownDevice.objects.create(user=user, device_id=device_id, user_agent=user_agent)
     request.new_device_id = device_id
     if not first_ever:  # the browser used to sign up is not "new"
-        notify(user, "accounts.new_sign_in", {
-            "browser": _describe_browser(user_agent),
-            "when": timezone.localtime(timezone.now()).strftime("%Y-%m-%d %H:%M %Z"),
-            "ip": request.META.get("REMOTE_ADDR", ""),
-        }, url=reverse("accounts:security"))
+        notify(
+            user,
+            "accounts.new_sign_in",
+            {
+                "browser": _describe_browser(user_agent),
+                "when": timezone.localtime(timezone.now()).strftime("%Y-%m-%d %H:%M %Z"),
+                "ip": request.META.get("REMOTE_ADDR", ""),
+            },
+            url=reverse("accounts:security"),
+        )
     return True
 
 
@@ -100,8 +128,9 @@ def _unique_slug(name: str) -> str:
 @transaction.atomic
 def create_organisation(*, owner: User, name: str, kind: str, **fields: Any) -> Organisation:
     """Create an organisation; its creator becomes its first admin."""
-    org = Organisation(name=name.strip(), kind=kind, slug=fields.pop("slug", "") or _unique_slug(name),
-                       **fields)
+    org = Organisation(
+        name=name.strip(), kind=kind, slug=fields.pop("slug", "") or _unique_slug(name), **fields
+    )
     org.full_clean()
     org.save()
     Membership.objects.create(user=owner, organisation=org, role=Role.ADMIN)
@@ -120,14 +149,20 @@ def update_organisation(*, actor: User, organisation: Organisation, **fields: An
 
 
 @transaction.atomic
-def add_member(*, organisation: Organisation, user: User, role: str,
-               actor: User | None = None) -> Membership:
+def add_member(
+    *, organisation: Organisation, user: User, role: str, actor: User | None = None
+) -> Membership:
     """Used by invitations, seeding and module sign-up flows (customers join themselves)."""
     membership, created = Membership.objects.get_or_create(
-        user=user, organisation=organisation, defaults={"role": role})
+        user=user, organisation=organisation, defaults={"role": role}
+    )
     if created:
-        audit(kind="member_added", actor=actor or user, organisation=organisation,
-              summary=f"{user.email} ({role})")
+        audit(
+            kind="member_added",
+            actor=actor or user,
+            organisation=organisation,
+            summary=f"{user.email} ({role})",
+        )
     return membership
 
 
@@ -142,18 +177,32 @@ def invite_member(*, actor: User, organisation: Organisation, email: str, role: 
     if role not in Role.values:
         raise ValidationError({"role": _("Choose a valid role.")})
     invitation = Invitation.objects.create(
-        organisation=organisation, email=email, role=role, invited_by=actor,
+        organisation=organisation,
+        email=email,
+        role=role,
+        invited_by=actor,
         token=secrets.token_urlsafe(32),
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
     )
-    link = settings.SITE_URL.rstrip("/") + reverse("accounts:accept_invitation",
-                                                   args=[invitation.token])
-    text = _("%(inviter)s invited you to join %(org)s on Concierge as %(role)s.\n\n"
-             "Accept the invitation: %(link)s\n\nThe link is valid for %(days)s days.") % {
-        "inviter": actor.name, "org": organisation.name, "role": Role(role).label,
-        "link": link, "days": INVITATION_DAYS}
-    queue_email(to=[email], subject=_("Invitation to %(org)s") % {"org": organisation.name},
-                text=text, event="accounts.invitation")
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "accounts:accept_invitation", args=[invitation.token]
+    )
+    text = _(
+        "%(inviter)s invited you to join %(org)s on Concierge as %(role)s.\n\n"
+        "Accept the invitation: %(link)s\n\nThe link is valid for %(days)s days."
+    ) % {
+        "inviter": actor.name,
+        "org": organisation.name,
+        "role": Role(role).label,
+        "link": link,
+        "days": INVITATION_DAYS,
+    }
+    queue_email(
+        to=[email],
+        subject=_("Invitation to %(org)s") % {"org": organisation.name},
+        text=text,
+        event="accounts.invitation",
+    )
     return invitation
 
 
@@ -167,18 +216,26 @@ def accept_invitation(*, user: User, token: str) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     membership, created = Membership.objects.get_or_create(
-        user=user, organisation=invitation.organisation, defaults={"role": invitation.role})
+        user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
+    )
     if not created:
         membership.role = invitation.role
         membership.save(update_fields=["role"])
-    audit(kind="member_added", actor=user, organisation=invitation.organisation,
-          summary=f"{user.email} ({invitation.role})")
+    audit(
+        kind="member_added",
+        actor=user,
+        organisation=invitation.organisation,
+        summary=f"{user.email} ({invitation.role})",
+    )
     return membership
 
 
 def _admins_left_after(membership: Membership) -> int:
-    return (Membership.objects.filter(organisation=membership.organisation, role=Role.ADMIN)
-            .exclude(pk=membership.pk).count())
+    return (
+        Membership.objects.filter(organisation=membership.organisation, role=Role.ADMIN)
+        .exclude(pk=membership.pk)
+        .count()
+    )
 
 
 @transaction.atomic
@@ -192,8 +249,12 @@ def change_role(*, actor: User, membership: Membership, role: str) -> Membership
     old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
-    audit(kind="role_changed", actor=actor, organisation=membership.organisation,
-          summary=f"{membership.user.email}: {old} → {role}")
+    audit(
+        kind="role_changed",
+        actor=actor,
+        organisation=membership.organisation,
+        summary=f"{membership.user.email}: {old} → {role}",
+    )
     return membership
 
 
@@ -206,8 +267,12 @@ def remove_member(*, actor: User, membership: Membership) -> None:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == Role.ADMIN and _admins_left_after(membership) == 0:
         raise ValidationError(_("You are the last admin: make someone else admin first."))
-    audit(kind="member_removed", actor=actor, organisation=membership.organisation,
-          summary=membership.user.email)
+    audit(
+        kind="member_removed",
+        actor=actor,
+        organisation=membership.organisation,
+        summary=membership.user.email,
+    )
     membership.delete()
 
 
@@ -232,8 +297,9 @@ def create_api_token(*, user: User, name: str, request=None) -> NewToken:
         raise ValidationError({"name": _("Give the token a name.")})
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name[:100], prefix=prefix,
-                                    secret_hash=_hash(secret))
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], prefix=prefix, secret_hash=_hash(secret)
+    )
     audit(kind="token_created", actor=user, request=request, summary=name[:100])
     return NewToken(token=token, plain=f"{TOKEN_PREFIX}{prefix}_{secret}")
 
@@ -250,9 +316,12 @@ def user_for_token(plain: str) -> User | None:
     """The active user a personal access token belongs to, or None."""
     if not plain or not plain.startswith(TOKEN_PREFIX) or plain.count("_") < 2:
         return None
-    prefix, _sep, secret = plain[len(TOKEN_PREFIX):].partition("_")
-    token = (ApiToken.objects.select_related("user")
-             .filter(prefix=prefix, revoked_at__isnull=True).first())
+    prefix, _sep, secret = plain[len(TOKEN_PREFIX) :].partition("_")
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(prefix=prefix, revoked_at__isnull=True)
+        .first()
+    )
     if token is None or not secrets.compare_digest(token.secret_hash, _hash(secret)):
         return None
     if not token.user.is_active:
@@ -272,27 +341,41 @@ def export_personal_data(*, user: User, request=None) -> dict[str, Any]:
     audit(kind="export", actor=user, request=request, summary=_("Personal data exported"))
     data: dict[str, Any] = {
         "exported_at": timezone.now().isoformat(),
-        "profile": {"email": user.email, "display_name": user.display_name,
-                    "language": user.language, "timezone": user.timezone,
-                    "currency": user.currency, "date_joined": user.date_joined.isoformat()},
+        "profile": {
+            "email": user.email,
+            "display_name": user.display_name,
+            "language": user.language,
+            "timezone": user.timezone,
+            "currency": user.currency,
+            "date_joined": user.date_joined.isoformat(),
+        },
         "memberships": [
-            {"organisation": m.organisation.name, "role": m.role,
-             "since": m.created_at.isoformat()}
+            {"organisation": m.organisation.name, "role": m.role, "since": m.created_at.isoformat()}
             for m in user.memberships.select_related("organisation")
         ],
         "notifications": [
-            {"event": n.event, "title": n.title, "body": n.body,
-             "created_at": n.created_at.isoformat(),
-             "read_at": n.read_at.isoformat() if n.read_at else None}
+            {
+                "event": n.event,
+                "title": n.title,
+                "body": n.body,
+                "created_at": n.created_at.isoformat(),
+                "read_at": n.read_at.isoformat() if n.read_at else None,
+            }
             for n in Notification.objects.filter(recipient=user)
         ],
         "ratings": [
-            {"target": f"{r.target_type.model}:{r.target_id}", "score": r.score,
-             "comment": r.comment, "created_at": r.created_at.isoformat()}
+            {
+                "target": f"{r.target_type.model}:{r.target_id}",
+                "score": r.score,
+                "comment": r.comment,
+                "created_at": r.created_at.isoformat(),
+            }
             for r in Rating.objects.filter(user=user).select_related("target_type")
         ],
-        "api_tokens": [{"name": t.name, "created_at": t.created_at.isoformat(),
-                        "revoked": bool(t.revoked_at)} for t in user.api_tokens.all()],
+        "api_tokens": [
+            {"name": t.name, "created_at": t.created_at.isoformat(), "revoked": bool(t.revoked_at)}
+            for t in user.api_tokens.all()
+        ],
         "security_events": [
             {"kind": e.kind, "summary": e.summary, "at": e.created_at.isoformat()}
             for e in user.audit_events.all()[:1000]
@@ -319,7 +402,8 @@ def delete_account(*, user: User, confirm_email: str, request=None) -> None:
         if membership.role == Role.ADMIN and _admins_left_after(membership) == 0:
             raise ValidationError(
                 _("You are the last admin of %(org)s: make someone else admin first.")
-                % {"org": membership.organisation.name})
+                % {"org": membership.organisation.name}
+            )
     audit(kind="delete", actor=None, request=request, summary=f"user #{user.pk}")
     for config in module_configs():
         config.on_account_deleted(user)

@@ -37,12 +37,12 @@ def _form_error(form, exc: ValidationError) -> None:
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        services.update_profile(user=request.user, **{f: form.cleaned_data[f]
-                                                      for f in form.changed_data})
+        services.update_profile(
+            user=request.user, **{f: form.cleaned_data[f] for f in form.changed_data}
+        )
         messages.success(request, _("Your profile is saved."))
         response = redirect("accounts:profile")
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, request.user.language,
-                            samesite="Lax")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, request.user.language, samesite="Lax")
         return response
     return render(request, "accounts/profile.html", {"form": form})
 
@@ -59,15 +59,17 @@ def set_language(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
     response = redirect(target)
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax",
-                        max_age=365 * 24 * 3600)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", max_age=365 * 24 * 3600
+    )
     return response
 
 
 @login_required
 def security(request):
     page = Paginator(core_selectors.audit_events_for_user(user=request.user), 25).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     return render(request, "accounts/security.html", {"page": page})
 
 
@@ -76,13 +78,19 @@ def tokens(request):
     form = TokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
-        new_token = services.create_api_token(user=request.user, name=form.cleaned_data["name"],
-                                              request=request)
+        new_token = services.create_api_token(
+            user=request.user, name=form.cleaned_data["name"], request=request
+        )
         form = TokenForm()
-    return render(request, "accounts/tokens.html", {
-        "form": form, "new_token": new_token,
-        "tokens": request.user.api_tokens.filter(revoked_at__isnull=True),
-    })
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "form": form,
+            "new_token": new_token,
+            "tokens": request.user.api_tokens.filter(revoked_at__isnull=True),
+        },
+    )
 
 
 @login_required
@@ -101,8 +109,9 @@ def export_data(request):
     if request.method != "POST":
         return render(request, "accounts/export.html")
     data = services.export_personal_data(user=request.user, request=request)
-    response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False, default=str),
-                            content_type="application/json")
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False, default=str), content_type="application/json"
+    )
     response["Content-Disposition"] = 'attachment; filename="concierge-my-data.json"'
     return response
 
@@ -112,8 +121,9 @@ def delete_account(request):
     form = DeleteAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.delete_account(user=request.user, request=request,
-                                    confirm_email=form.cleaned_data["confirm_email"])
+            services.delete_account(
+                user=request.user, request=request, confirm_email=form.cleaned_data["confirm_email"]
+            )
         except ValidationError as exc:
             _form_error(form, exc)
         else:
@@ -134,8 +144,9 @@ def create_organisation(request):
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        org = services.create_organisation(owner=request.user, name=data.pop("name"),
-                                           kind=data.pop("kind"), **data)
+        org = services.create_organisation(
+            owner=request.user, name=data.pop("name"), kind=data.pop("kind"), **data
+        )
         messages.success(request, _("%(name)s is ready.") % {"name": org.name})
         return redirect("accounts:organisation", slug=org.slug)
     return render(request, "accounts/organisation_form.html", {"form": form})
@@ -145,15 +156,19 @@ def create_organisation(request):
 def organisation(request, slug: str):
     org = selectors.organisation_for_member(user=request.user, slug=slug)
     is_admin = request.user.has_perm("accounts.manage_members", org)
-    return render(request, "accounts/organisation.html", {
-        "org": org,
-        "role": selectors.role_in(user=request.user, organisation=org),
-        "is_admin": is_admin,
-        "members": selectors.members_of(organisation=org) if is_admin else [],
-        "invitations": org.invitations.filter(accepted_at__isnull=True) if is_admin else [],
-        "invite_form": InviteForm(),
-        "roles": Role.choices,
-    })
+    return render(
+        request,
+        "accounts/organisation.html",
+        {
+            "org": org,
+            "role": selectors.role_in(user=request.user, organisation=org),
+            "is_admin": is_admin,
+            "members": selectors.members_of(organisation=org) if is_admin else [],
+            "invitations": org.invitations.filter(accepted_at__isnull=True) if is_admin else [],
+            "invite_form": InviteForm(),
+            "roles": Role.choices,
+        },
+    )
 
 
 @login_required
@@ -161,8 +176,11 @@ def organisation_settings(request, slug: str):
     org = selectors.organisation_for_member(user=request.user, slug=slug, roles=[Role.ADMIN])
     form = OrganisationForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
-        services.update_organisation(actor=request.user, organisation=org,
-                                     **{f: form.cleaned_data[f] for f in form.changed_data})
+        services.update_organisation(
+            actor=request.user,
+            organisation=org,
+            **{f: form.cleaned_data[f] for f in form.changed_data},
+        )
         messages.success(request, _("Settings saved."))
         return redirect("accounts:organisation", slug=org.slug)
     return render(request, "accounts/organisation_form.html", {"form": form, "org": org})
@@ -176,8 +194,9 @@ def invite(request, slug: str):
     if form.is_valid():
         try:
             services.invite_member(actor=request.user, organisation=org, **form.cleaned_data)
-            messages.success(request, _("Invitation sent to %(email)s.")
-                             % {"email": form.cleaned_data["email"]})
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     else:
@@ -198,8 +217,9 @@ def change_role(request, slug: str, pk: int):
     try:
         if not form.is_valid():
             raise ValidationError(_("Choose a valid role."))
-        services.change_role(actor=request.user, membership=membership,
-                             role=form.cleaned_data["role"])
+        services.change_role(
+            actor=request.user, membership=membership, role=form.cleaned_data["role"]
+        )
         messages.success(request, _("Role changed."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -231,7 +251,8 @@ def remove_member(request, slug: str, pk: int):
 def organisation_audit(request, slug: str):
     org = selectors.organisation_for_member(user=request.user, slug=slug, roles=[Role.ADMIN])
     page = Paginator(core_selectors.audit_events_for_organisation(organisation=org), 50).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     return render(request, "accounts/organisation_audit.html", {"org": org, "page": page})
 
 
@@ -241,8 +262,9 @@ def accept_invitation(request, token: str):
         try:
             membership = services.accept_invitation(user=request.user, token=token)
         except ValidationError as exc:
-            return render(request, "accounts/invitation.html", {"error": " ".join(exc.messages)},
-                          status=400)
+            return render(
+                request, "accounts/invitation.html", {"error": " ".join(exc.messages)}, status=400
+            )
         messages.success(request, _("Welcome to %(org)s.") % {"org": membership.organisation.name})
         return redirect("accounts:organisation", slug=membership.organisation.slug)
     invitation = selectors.invitation_by_token(token=token)

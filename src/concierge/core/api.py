@@ -66,8 +66,11 @@ def error_body(detail: str, errors: list[dict[str, Any]] | None = None) -> dict[
 
 def errors_from_django(exc: ValidationError) -> list[dict[str, Any]]:
     if hasattr(exc, "error_dict"):
-        return [{"field": None if field == "__all__" else field, "message": message}
-                for field, messages in exc.message_dict.items() for message in messages]
+        return [
+            {"field": None if field == "__all__" else field, "message": message}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
     return [{"field": None, "message": m} for m in exc.messages]
 
 
@@ -83,7 +86,8 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(NinjaValidationError)
     def _ninja_validation(request, exc):
         return api.create_response(
-            request, error_body("The request is not valid.", errors_from_ninja(exc)), status=422)
+            request, error_body("The request is not valid.", errors_from_ninja(exc)), status=422
+        )
 
     @api.exception_handler(ValidationError)
     def _django_validation(request, exc):
@@ -102,8 +106,10 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(AuthenticationError)
     def _unauthorised(request, exc):
         return api.create_response(
-            request, error_body("Sign in, or send a valid token as 'Authorization: Bearer …'."),
-            status=401)
+            request,
+            error_body("Sign in, or send a valid token as 'Authorization: Bearer …'."),
+            status=401,
+        )
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc):
@@ -136,9 +142,17 @@ class Pagination(PaginationBase):
     def paginate_queryset(self, queryset, pagination: Input, **params):
         per_page = min(max(pagination.per_page, 1), 500)
         page = max(pagination.page, 1)
-        count = queryset.count() if hasattr(queryset, "count") and not isinstance(
-            queryset, list) else len(queryset)
+        count = (
+            queryset.count()
+            if hasattr(queryset, "count") and not isinstance(queryset, list)
+            else len(queryset)
+        )
         pages = max((count + per_page - 1) // per_page, 1)
         start = (page - 1) * per_page
-        return {"items": list(queryset[start:start + per_page]), "count": count, "page": page,
-                "pages": pages, "next": page + 1 if page < pages else None}
+        return {
+            "items": list(queryset[start : start + per_page]),
+            "count": count,
+            "page": page,
+            "pages": pages,
+            "next": page + 1 if page < pages else None,
+        }

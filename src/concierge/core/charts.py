@@ -9,8 +9,18 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-PALETTE = ["#0d6efd", "#20c997", "#fd7e14", "#6f42c1", "#d63384", "#198754", "#ffc107",
-           "#0dcaf0", "#6c757d", "#dc3545"]
+PALETTE = [
+    "#0d6efd",
+    "#20c997",
+    "#fd7e14",
+    "#6f42c1",
+    "#d63384",
+    "#198754",
+    "#ffc107",
+    "#0dcaf0",
+    "#6c757d",
+    "#dc3545",
+]
 
 
 @dataclass
@@ -24,9 +34,12 @@ class Chart:
 
     def figure_json(self) -> str:
         self.figure.update_layout(
-            margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=320,
-            paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
-            colorway=PALETTE, font={"family": "system-ui, sans-serif", "size": 12},
+            margin={"l": 40, "r": 10, "t": 30, "b": 40},
+            height=320,
+            paper_bgcolor="rgba(0,0,0,0)",
+            plot_bgcolor="rgba(0,0,0,0)",
+            colorway=PALETTE,
+            font={"family": "system-ui, sans-serif", "size": 12},
             legend={"orientation": "h", "y": -0.2},
         )
         return json.dumps(self.figure.to_plotly_json(), default=str)

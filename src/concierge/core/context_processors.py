@@ -16,6 +16,12 @@ def shell(request):
                 url = reverse(config.nav_url_name)
             except NoReverseMatch:
                 continue
-            nav.append({"label": config.nav_title, "url": url, "icon": config.nav_icon,
-                        "active": request.path.startswith(url)})
+            nav.append(
+                {
+                    "label": config.nav_title,
+                    "url": url,
+                    "icon": config.nav_icon,
+                    "active": request.path.startswith(url),
+                }
+            )
     return {"module_nav": nav}

@@ -13,8 +13,12 @@ def audit_events_for_user(*, user) -> QuerySet[AuditEvent]:
 def audit_events_for_organisation(*, organisation) -> QuerySet[AuditEvent]:
     member_ids = organisation.memberships.values("user_id")
     return AuditEvent.objects.filter(
-        Q(organisation=organisation) | Q(actor_id__in=member_ids, organisation__isnull=True,
-                                         kind__in=["login", "login_failed", "mfa_changed"])
+        Q(organisation=organisation)
+        | Q(
+            actor_id__in=member_ids,
+            organisation__isnull=True,
+            kind__in=["login", "login_failed", "mfa_changed"],
+        )
     ).select_related("actor")
 
 

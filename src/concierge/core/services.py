@@ -47,15 +47,19 @@ def start_progress(*, owner, kind: str, label: str, total: int = 0) -> TaskProgr
 
 def report_progress(progress_id, *, done: int, total: int | None = None, message: str = "") -> None:
     """Called by a task as it works; cheap enough to call every few hundred rows."""
-    fields: dict[str, Any] = {"done": done, "status": TaskProgress.Status.RUNNING,
-                              "message": message[:255]}
+    fields: dict[str, Any] = {
+        "done": done,
+        "status": TaskProgress.Status.RUNNING,
+        "message": message[:255],
+    }
     if total is not None:
         fields["total"] = total
     TaskProgress.objects.filter(pk=progress_id).update(**fields)
 
 
-def finish_progress(progress_id, *, result: dict | None = None, result_url: str = "",
-                    error: str = "") -> None:
+def finish_progress(
+    progress_id, *, result: dict | None = None, result_url: str = "", error: str = ""
+) -> None:
     status = TaskProgress.Status.FAILED if error else TaskProgress.Status.DONE
     TaskProgress.objects.filter(pk=progress_id).update(
         status=status, result=result or {}, result_url=result_url, message=error[:255]

@@ -50,9 +50,10 @@ def health(request):
         checks["cache"] = {"ok": False, "error": type(exc).__name__}
     checks["queue"] = _queue_health()
     ok = all(c["ok"] for c in checks.values())
-    return JsonResponse({"ok": ok, "checks": checks,
-                         "ms": round((time.perf_counter() - started) * 1000, 1)},
-                        status=200 if ok else 503)
+    return JsonResponse(
+        {"ok": ok, "checks": checks, "ms": round((time.perf_counter() - started) * 1000, 1)},
+        status=200 if ok else 503,
+    )
 
 
 def _queue_health() -> dict:
@@ -80,8 +81,11 @@ def dev_mail(request, name: str = ""):
     if not settings.DEBUG:
         raise Http404
     folder = Path(getattr(settings, "EMAIL_FILE_PATH", settings.VAR_DIR / "mail"))
-    files = sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True) \
-        if folder.is_dir() else []
+    files = (
+        sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
+        if folder.is_dir()
+        else []
+    )
     if name:
         match = next((p for p in files if p.name == name), None)
         if match is None:

@@ -44,9 +44,13 @@ def _target(request, label: str, pk: str):
 def rate(request, payload: RatingIn):
     """Rate an object you may rate (a resolved ticket, a past hospital stay…)."""
     obj = _target(request, payload.target, payload.target_id)
-    return services.rate(user=request.auth, target=obj, score=payload.score,
-                         comment=payload.comment,
-                         moderated=getattr(obj, "ratings_are_moderated", False))
+    return services.rate(
+        user=request.auth,
+        target=obj,
+        score=payload.score,
+        comment=payload.comment,
+        moderated=getattr(obj, "ratings_are_moderated", False),
+    )
 
 
 @router.get("/ratings/summary", response={200: SummaryOut, 404: ErrorOut})

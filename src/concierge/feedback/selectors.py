@@ -18,13 +18,16 @@ class RatingSummary:
 
     @property
     def percentages(self) -> dict[int, int]:
-        return {s: round(100 * n / self.count) if self.count else 0
-                for s, n in self.distribution.items()}
+        return {
+            s: round(100 * n / self.count) if self.count else 0
+            for s, n in self.distribution.items()
+        }
 
 
 def published_for(target) -> QuerySet[Rating]:
     return Rating.objects.filter(
-        target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk),
+        target_type=ContentType.objects.get_for_model(target),
+        target_id=str(target.pk),
         status=Rating.Status.PUBLISHED,
     )
 
@@ -32,12 +35,14 @@ def published_for(target) -> QuerySet[Rating]:
 def summarise(queryset: QuerySet[Rating]) -> RatingSummary:
     """Average, count and 1–5 distribution of any set of ratings, in one query."""
     agg = queryset.aggregate(
-        average=Avg("score"), count=Count("id"),
+        average=Avg("score"),
+        count=Count("id"),
         **{f"s{s}": Count("id", filter=Q(score=s)) for s in range(1, 6)},
     )
     return RatingSummary(
         average=round(agg["average"], 2) if agg["average"] is not None else None,
-        count=agg["count"], distribution={s: agg[f"s{s}"] for s in range(5, 0, -1)},
+        count=agg["count"],
+        distribution={s: agg[f"s{s}"] for s in range(5, 0, -1)},
     )
 
 
@@ -47,8 +52,9 @@ def summary_for(target) -> RatingSummary:
 
 def summary_for_model(model, ids=None, *, context: str = "") -> RatingSummary:
     """Aggregate over many objects of one model (e.g. CSAT of a queue's tickets)."""
-    qs = Rating.objects.filter(target_type=ContentType.objects.get_for_model(model),
-                               status=Rating.Status.PUBLISHED)
+    qs = Rating.objects.filter(
+        target_type=ContentType.objects.get_for_model(model), status=Rating.Status.PUBLISHED
+    )
     if ids is not None:
         qs = qs.filter(target_id__in=[str(i) for i in ids])
     if context:
@@ -60,8 +66,8 @@ def rating_by(*, user, target) -> Rating | None:
     if not user.is_authenticated:
         return None
     return Rating.objects.filter(
-        user=user, target_type=ContentType.objects.get_for_model(target),
-        target_id=str(target.pk)).first()
+        user=user, target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk)
+    ).first()
 
 
 def for_moderation(*, targets_qs) -> QuerySet[Rating]:

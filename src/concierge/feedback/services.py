@@ -19,8 +19,9 @@ def can_rate(*, user, target) -> bool:
 
 
 @transaction.atomic
-def rate(*, user, target, score: int, comment: str = "", context: str = "",
-         moderated: bool = False) -> Rating:
+def rate(
+    *, user, target, score: int, comment: str = "", context: str = "", moderated: bool = False
+) -> Rating:
     """Create or update the user's rating of `target`. `moderated` holds it for review."""
     if not can_rate(user=user, target=target):
         raise PermissionDenied(_("You cannot rate this."))
@@ -31,9 +32,15 @@ def rate(*, user, target, score: int, comment: str = "", context: str = "",
         raise ValidationError({"comment": _("Keep the comment under 4,000 characters.")})
     content_type = ContentType.objects.get_for_model(target)
     rating, created = Rating.objects.select_for_update().get_or_create(
-        user=user, target_type=content_type, target_id=str(target.pk),
-        defaults={"score": score, "comment": comment, "context": context,
-                  "status": Rating.Status.PENDING if moderated else Rating.Status.PUBLISHED},
+        user=user,
+        target_type=content_type,
+        target_id=str(target.pk),
+        defaults={
+            "score": score,
+            "comment": comment,
+            "context": context,
+            "status": Rating.Status.PENDING if moderated else Rating.Status.PUBLISHED,
+        },
     )
     if not created:
         rating.score = score
@@ -63,7 +70,9 @@ def rate_app(*, user, score: int, comment: str = "") -> Rating:
     if not 1 <= int(score) <= 5:
         raise ValidationError({"score": _("Choose a rating from 1 to 5.")})
     rating, _created = Rating.objects.update_or_create(
-        user=user, target_type=ContentType.objects.get_for_model(user), target_id=str(user.pk),
+        user=user,
+        target_type=ContentType.objects.get_for_model(user),
+        target_id=str(user.pk),
         defaults={"score": int(score), "comment": comment.strip()[:4000], "context": "app"},
     )
     return rating

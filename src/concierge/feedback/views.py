@@ -25,23 +25,37 @@ def rate(request, content_type_id: int, object_id: str):
     try:
         content_type = ContentType.objects.get_for_id(content_type_id)
         target = content_type.get_object_for_this_type(pk=object_id)
-    except (ContentType.DoesNotExist, content_type.model_class().DoesNotExist, ValueError,
-            AttributeError) as exc:
+    except (
+        ContentType.DoesNotExist,
+        content_type.model_class().DoesNotExist,
+        ValueError,
+        AttributeError,
+    ) as exc:
         raise Http404 from exc
     if not services.can_rate(user=request.user, target=target):
         raise Http404  # don't reveal objects the user cannot see
     form = RatingForm(request.POST)
     if form.is_valid():
         try:
-            services.rate(user=request.user, target=target, **form.cleaned_data,
-                          context=request.POST.get("context", "")[:40],
-                          moderated=getattr(target, "ratings_are_moderated", False))
+            services.rate(
+                user=request.user,
+                target=target,
+                **form.cleaned_data,
+                context=request.POST.get("context", "")[:40],
+                moderated=getattr(target, "ratings_are_moderated", False),
+            )
         except (PermissionDenied, ValidationError) as exc:
             form.add_error(None, exc)
-    ctx = {"target": target, "form": form, "content_type_id": content_type_id,
-           "mine": selectors.rating_by(user=request.user, target=target), "can_rate": True,
-           "saved": form.is_valid() and not form.errors, "next": _safe_next(request),
-           "rating_context": request.POST.get("context", "")[:40]}
+    ctx = {
+        "target": target,
+        "form": form,
+        "content_type_id": content_type_id,
+        "mine": selectors.rating_by(user=request.user, target=target),
+        "can_rate": True,
+        "saved": form.is_valid() and not form.errors,
+        "next": _safe_next(request),
+        "rating_context": request.POST.get("context", "")[:40],
+    }
     if request.htmx:
         return render(request, "feedback/_rating_form.html", ctx)
     if ctx["saved"]:

@@ -6,8 +6,15 @@ from concierge.notifications.models import Notification, OutboxEmail
 
 @admin.register(OutboxEmail)
 class OutboxEmailAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "to", "subject", "status", "attempts", "next_attempt_at",
-                    "last_error"]
+    list_display = [
+        "created_at",
+        "to",
+        "subject",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    ]
     list_filter = ["status", "event"]
     search_fields = ["to", "subject"]
     readonly_fields = [f.name for f in OutboxEmail._meta.fields]

@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 class Notification(models.Model):
     """An in-app notification in a user's inbox."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                  related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     event = models.CharField(max_length=80)
     title = models.CharField(max_length=255)
     body = models.TextField(blank=True)
@@ -31,8 +32,9 @@ class Notification(models.Model):
 class DedupMarker(models.Model):
     """Remembers that (recipient, event, key) was sent, so it is not sent again in its window."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                  related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     event = models.CharField(max_length=80)
     key = models.CharField(max_length=200)
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -41,6 +43,9 @@ class DedupMarker(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["recipient", "event", "key"], name="one_marker_per_key")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.event}:{self.key}"
 
 
 class OutboxEmail(models.Model):
@@ -53,8 +58,13 @@ class OutboxEmail(models.Model):
         DIGEST = "digest", _("Held for digest")
         DIGESTED = "digested", _("Sent in digest")
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                  on_delete=models.SET_NULL, related_name="outbox_emails")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbox_emails",
+    )
     to = models.CharField(max_length=500)
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
@@ -80,8 +90,9 @@ class OutboxEmail(models.Model):
 class Preference(models.Model):
     """A user's choice for one event on one channel (absent: the event's default)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="notification_preferences")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
     event = models.CharField(max_length=80)
     channel = models.CharField(max_length=16)
     enabled = models.BooleanField(default=True)
@@ -90,3 +101,6 @@ class Preference(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "event", "channel"], name="one_pref_per_event")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.event}/{self.channel}: {self.enabled}"

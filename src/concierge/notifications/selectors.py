@@ -20,14 +20,19 @@ def preference_matrix(*, user) -> list[dict]:
     for event in all_events():
         if event.key.startswith("notifications."):
             continue
-        rows.append({
-            "event": event,
-            "channels": [
-                {"name": ch, "available": ch in event.channels or not event.mandatory,
-                 "enabled": saved.get((event.key, ch), ch in event.channels)}
-                for ch in CHANNELS
-            ],
-        })
+        rows.append(
+            {
+                "event": event,
+                "channels": [
+                    {
+                        "name": ch,
+                        "available": ch in event.channels or not event.mandatory,
+                        "enabled": saved.get((event.key, ch), ch in event.channels),
+                    }
+                    for ch in CHANNELS
+                ],
+            }
+        )
     return rows
 
 

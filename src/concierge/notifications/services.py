@@ -43,8 +43,11 @@ def _claim_dedup(*, recipient, event: EventType, key: str) -> bool:
     """True if this (recipient, event, key) may be sent now; records the claim."""
     now = timezone.now()
     expires = now + event.dedup_window if event.dedup_window else None
-    marker = (DedupMarker.objects.select_for_update()
-              .filter(recipient=recipient, event=event.key, key=key).first())
+    marker = (
+        DedupMarker.objects.select_for_update()
+        .filter(recipient=recipient, event=event.key, key=key)
+        .first()
+    )
     if marker is not None:
         if marker.expires_at is None or marker.expires_at > now:
             return False
@@ -53,8 +56,9 @@ def _claim_dedup(*, recipient, event: EventType, key: str) -> bool:
         return True
     try:
         with transaction.atomic():
-            DedupMarker.objects.create(recipient=recipient, event=event.key, key=key,
-                                       expires_at=expires)
+            DedupMarker.objects.create(
+                recipient=recipient, event=event.key, key=key, expires_at=expires
+            )
     except IntegrityError:  # another request claimed it a moment ago
         return False
     return True
@@ -67,9 +71,16 @@ def absolute_url(path: str) -> str:
 
 
 @transaction.atomic
-def notify(recipient, event: str, context: dict[str, Any] | None = None, *,
-           channels: tuple[str, ...] | None = None, target=None, url: str = "",
-           dedup_key: str = "") -> Notification | None:
+def notify(
+    recipient,
+    event: str,
+    context: dict[str, Any] | None = None,
+    *,
+    channels: tuple[str, ...] | None = None,
+    target=None,
+    url: str = "",
+    dedup_key: str = "",
+) -> Notification | None:
     """Tell `recipient` about `event` on its channels, in their language.
 
     Rows (inbox item, outbox e-mail) are written in the caller's transaction; e-mail is sent
@@ -87,25 +98,38 @@ def notify(recipient, event: str, context: dict[str, Any] | None = None, *,
         return None
 
     wanted = channels or event_type.channels
-    ctx = {"recipient": recipient, "site_url": settings.SITE_URL, "url": absolute_url(url),
-           **(context or {})}
+    ctx = {
+        "recipient": recipient,
+        "site_url": settings.SITE_URL,
+        "url": absolute_url(url),
+        **(context or {}),
+    }
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
         title = _render(event_type.title, ctx, autoescape=False)[:255]
         body = _render(event_type.body, ctx, autoescape=False) if event_type.body else ""
         notification = None
         if IN_APP in wanted and channel_enabled(user=recipient, event=event_type, channel=IN_APP):
             notification = Notification.objects.create(
-                recipient=recipient, event=event, title=title, body=body, url=url,
+                recipient=recipient,
+                event=event,
+                title=title,
+                body=body,
+                url=url,
                 target_type=ContentType.objects.get_for_model(target) if target else None,
                 target_id=str(target.pk) if target else "",
             )
-            broadcast(user_group(recipient), {"kind": "notification", "title": title,
-                                              "unread": unread_count(user=recipient)})
-        if EMAIL in wanted and recipient.email and channel_enabled(
-            user=recipient, event=event_type, channel=EMAIL
+            broadcast(
+                user_group(recipient),
+                {"kind": "notification", "title": title, "unread": unread_count(user=recipient)},
+            )
+        if (
+            EMAIL in wanted
+            and recipient.email
+            and channel_enabled(user=recipient, event=event_type, channel=EMAIL)
         ):
-            _queue_event_email(recipient=recipient, event_type=event_type, title=title,
-                               body=body, context=ctx)
+            _queue_event_email(
+                recipient=recipient, event_type=event_type, title=title, body=body, context=ctx
+            )
     return notification
 
 
@@ -114,31 +138,56 @@ def unsubscribe_url(*, user, event: str) -> str:
     return absolute_url(reverse("notifications:unsubscribe", args=[token]))
 
 
-def _queue_event_email(*, recipient, event_type: EventType, title: str, body: str,
-                       context: dict[str, Any]) -> OutboxEmail:
-    ctx = {**context, "title": title, "body": body,
-           "unsubscribe_url": unsubscribe_url(user=recipient, event=event_type.key)}
+def _queue_event_email(
+    *, recipient, event_type: EventType, title: str, body: str, context: dict[str, Any]
+) -> OutboxEmail:
+    ctx = {
+        **context,
+        "title": title,
+        "body": body,
+        "unsubscribe_url": unsubscribe_url(user=recipient, event=event_type.key),
+    }
     base = event_type.email_template or "notifications/email/generic"
     text = render_to_string(f"{base}.txt", ctx)
     html = render_to_string(f"{base}.html", ctx)
     digest = recipient.email_digest and event_type.digestible and not event_type.mandatory
     return queue_email(
-        to=[recipient.email], subject=title, text=text, html=html, event=event_type.key,
-        recipient=recipient, headers={"List-Unsubscribe": f"<{ctx['unsubscribe_url']}>"},
+        to=[recipient.email],
+        subject=title,
+        text=text,
+        html=html,
+        event=event_type.key,
+        recipient=recipient,
+        headers={"List-Unsubscribe": f"<{ctx['unsubscribe_url']}>"},
         hold_for_digest=digest,
     )
 
 
-def queue_email(*, to: list[str], subject: str, text: str, html: str = "", event: str = "",
-                recipient=None, headers: dict | None = None,
-                attachments: list[tuple[str, bytes, str]] | None = None,
-                hold_for_digest: bool = False) -> OutboxEmail:
+def queue_email(
+    *,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str = "",
+    event: str = "",
+    recipient=None,
+    headers: dict | None = None,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+    hold_for_digest: bool = False,
+) -> OutboxEmail:
     """Write an e-mail to the outbox in the current transaction; a task sends it."""
     email = OutboxEmail.objects.create(
-        recipient=recipient, to=", ".join(to), subject=subject[:255], body_text=text,
-        body_html=html, event=event, headers=headers or {},
-        attachments=[{"name": n, "content": base64.b64encode(c).decode(), "mimetype": m}
-                     for n, c, m in (attachments or [])],
+        recipient=recipient,
+        to=", ".join(to),
+        subject=subject[:255],
+        body_text=text,
+        body_html=html,
+        event=event,
+        headers=headers or {},
+        attachments=[
+            {"name": n, "content": base64.b64encode(c).decode(), "mimetype": m}
+            for n, c, m in (attachments or [])
+        ],
         status=OutboxEmail.Status.DIGEST if hold_for_digest else OutboxEmail.Status.PENDING,
         next_attempt_at=None if hold_for_digest else timezone.now(),
     )
@@ -152,12 +201,17 @@ def queue_email(*, to: list[str], subject: str, text: str, html: str = "", event
 def deliver(*, email_id: int) -> bool:
     """Send one outbox e-mail; on failure schedule a retry with exponential back-off."""
     with transaction.atomic():
-        email = OutboxEmail.objects.select_for_update().filter(
-            pk=email_id, status=OutboxEmail.Status.PENDING).first()
+        email = (
+            OutboxEmail.objects.select_for_update()
+            .filter(pk=email_id, status=OutboxEmail.Status.PENDING)
+            .first()
+        )
         if email is None:
             return False
         message = EmailMultiAlternatives(
-            subject=email.subject, body=email.body_text, to=[a.strip() for a in email.to.split(",")],
+            subject=email.subject,
+            body=email.body_text,
+            to=[a.strip() for a in email.to.split(",")],
             headers=email.headers or None,
         )
         if email.body_html:
@@ -171,10 +225,11 @@ def deliver(*, email_id: int) -> bool:
             email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if email.attempts >= MAX_ATTEMPTS:
                 email.status = OutboxEmail.Status.FAILED
-            email.next_attempt_at = timezone.now() + timedelta(minutes=2 ** email.attempts)
+            email.next_attempt_at = timezone.now() + timedelta(minutes=2**email.attempts)
             email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-            logger.warning("e-mail delivery failed", extra={"email_id": email.pk,
-                                                             "attempt": email.attempts})
+            logger.warning(
+                "e-mail delivery failed", extra={"email_id": email.pk, "attempt": email.attempts}
+            )
             return False
         email.status = OutboxEmail.Status.SENT
         email.sent_at = timezone.now()
@@ -208,16 +263,22 @@ def send_digests() -> int:
     for user in users:
         items = list(held.filter(recipient=user).order_by("created_at"))
         with translation.override(user.language):
-            ctx = {"recipient": user, "items": items,
-                   "unsubscribe_url": absolute_url(reverse("notifications:preferences"))}
+            ctx = {
+                "recipient": user,
+                "items": items,
+                "unsubscribe_url": absolute_url(reverse("notifications:preferences")),
+            }
             queue_email(
-                to=[user.email], subject=str(translation.gettext("Your daily summary")),
+                to=[user.email],
+                subject=str(translation.gettext("Your daily summary")),
                 text=render_to_string("notifications/email/digest.txt", ctx),
                 html=render_to_string("notifications/email/digest.html", ctx),
-                event="notifications.digest", recipient=user,
+                event="notifications.digest",
+                recipient=user,
             )
         OutboxEmail.objects.filter(pk__in=[i.pk for i in items]).update(
-            status=OutboxEmail.Status.DIGESTED)
+            status=OutboxEmail.Status.DIGESTED
+        )
         sent += 1
     return sent
 
@@ -236,13 +297,15 @@ def mark_read(*, user, notification_id: int) -> Notification:
 
 def mark_all_read(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
-        read_at=timezone.now())
+        read_at=timezone.now()
+    )
 
 
 def set_preference(*, user, event: str, channel: str, enabled: bool) -> Preference:
     get_event(event)
     pref, _ = Preference.objects.update_or_create(
-        user=user, event=event, channel=channel, defaults={"enabled": enabled})
+        user=user, event=event, channel=channel, defaults={"enabled": enabled}
+    )
     return pref
 
 

@@ -17,18 +17,22 @@ from concierge.notifications.registry import CHANNELS, all_events
 def inbox(request):
     unread_only = request.GET.get("show") == "unread"
     page = Paginator(selectors.inbox(user=request.user, unread_only=unread_only), 25).get_page(
-        request.GET.get("page"))
-    return render(request, "notifications/inbox.html",
-                  {"page": page, "unread_only": unread_only})
+        request.GET.get("page")
+    )
+    return render(request, "notifications/inbox.html", {"page": page, "unread_only": unread_only})
 
 
 @login_required
 def bell(request):
     """The header bell (count + latest items); htmx polls it and WebSocket pushes refresh it."""
-    return render(request, "notifications/_bell.html", {
-        "unread": services.unread_count(user=request.user),
-        "latest": selectors.recent(user=request.user, limit=6),
-    })
+    return render(
+        request,
+        "notifications/_bell.html",
+        {
+            "unread": services.unread_count(user=request.user),
+            "latest": selectors.recent(user=request.user, limit=6),
+        },
+    )
 
 
 @login_required
@@ -60,8 +64,11 @@ def preferences(request):
                 continue
             for channel in CHANNELS:
                 services.set_preference(
-                    user=request.user, event=event.key, channel=channel,
-                    enabled=request.POST.get(f"{event.key}:{channel}") == "on")
+                    user=request.user,
+                    event=event.key,
+                    channel=channel,
+                    enabled=request.POST.get(f"{event.key}:{channel}") == "on",
+                )
         digest = request.POST.get("email_digest") == "on"
         if request.user.email_digest != digest:
             from concierge.accounts.services import update_profile
@@ -71,8 +78,11 @@ def preferences(request):
             services.notify(request.user, "notifications.test", {}, url="/notifications/")
         messages.success(request, _("Your notification settings are saved."))
         return redirect("notifications:preferences")
-    return render(request, "notifications/preferences.html",
-                  {"rows": selectors.preference_matrix(user=request.user)})
+    return render(
+        request,
+        "notifications/preferences.html",
+        {"rows": selectors.preference_matrix(user=request.user)},
+    )
 
 
 def unsubscribe(request, token: str):

@@ -10,8 +10,11 @@ register = template.Library()
 @register.inclusion_tag("core/_chart.html")
 def chart(chart: Chart, chart_id: str):
     """{% chart my_chart "spending-by-category" %}"""
-    return {"chart": chart, "chart_id": chart_id,
-            "figure_json": mark_safe(chart.figure_json().replace("</", "<\\/"))}
+    return {
+        "chart": chart,
+        "chart_id": chart_id,
+        "figure_json": mark_safe(chart.figure_json().replace("</", "<\\/")),
+    }
 
 
 @register.simple_tag

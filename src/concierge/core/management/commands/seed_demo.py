@@ -29,8 +29,9 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _core(self) -> None:
-        Site.objects.update_or_create(pk=1, defaults={"domain": "127.0.0.1:8000",
-                                                      "name": "Concierge"})
+        Site.objects.update_or_create(
+            pk=1, defaults={"domain": "127.0.0.1:8000", "name": "Concierge"}
+        )
         for slug, fields in ORGANISATIONS.items():
             Organisation.objects.get_or_create(slug=slug, defaults=fields)
         for login in LOGINS:
@@ -44,13 +45,16 @@ class Command(BaseCommand):
                     user.is_staff = user.is_superuser = True
                 user.save()
             EmailAddress.objects.get_or_create(
-                user=user, email=login.email, defaults={"verified": True, "primary": True})
+                user=user, email=login.email, defaults={"verified": True, "primary": True}
+            )
             for slug, role in login.memberships:
                 Membership.objects.get_or_create(
-                    user=user, organisation=Organisation.objects.get(slug=slug),
-                    defaults={"role": role})
+                    user=user,
+                    organisation=Organisation.objects.get(slug=slug),
+                    defaults={"role": role},
+                )
 
     def _print_logins(self) -> None:
-        self.stdout.write(self.style.SUCCESS("\nDemo logins (password: %s)" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password: {DEMO_PASSWORD})"))
         for login in LOGINS:
             self.stdout.write(f"  {login.email:<28} {login.what}")
