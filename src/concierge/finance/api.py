@@ -1,7 +1,5 @@
 """/api/finance/ — thin: parse, call a service or selector, answer. Errors map to 4xx JSON."""
 
-from __future__ import annotations
-
 from datetime import date
 from decimal import Decimal
 

@@ -9,13 +9,12 @@ from concierge.finance.models import Account
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@example.com")
     display_name = factory.Sequence(lambda n: f"Person {n}")
     currency = "INR"
     language = "en"
-    password = factory.PostGenerationMethodCall("set_password", "pw-123456")
+    password = factory.django.Password("pw-123456")
 
 
 class AccountFactory(factory.django.DjangoModelFactory):
