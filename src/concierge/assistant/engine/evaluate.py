@@ -1,0 +1,148 @@
+"""Evaluation of a throw-away engine on CLINC150-layout JSON files (used by the command and bench).
+
+File layout: ``{"train": [[text, answer_id], ...], "val": [...], "oos_train": [[text, "oos"], ...],
+"oos_val": [...], "test": [...], "oos_test": [...]}``; any key may be missing.
+
+Counting: an in-scope question is right only if the engine answers it with the right id (a
+rejection is wrong); an out-of-scope question is caught only if the engine abstains.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from concierge.assistant.engine.model import Engine, choose_threshold
+
+DEFAULT_MIN_OOS_RECALL = 0.75
+
+
+def load_rows(path: str | Path, key: str) -> list[tuple[str, str]]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    rows = data.get(key) or []
+    return [(str(r[0]), str(r[1])) for r in rows]
+
+
+def has_split(path: str | Path, key: str) -> bool:
+    return bool(json.loads(Path(path).read_text(encoding="utf-8")).get(key))
+
+
+def halves(rows: Sequence, *, part: int) -> list:
+    """Every other row (part 0 or 1): a deterministic split that keeps aligned files aligned."""
+    return [r for i, r in enumerate(rows) if i % 2 == part]
+
+
+@dataclass
+class Scores:
+    in_scope_accuracy: float | None
+    oos_recall: float | None
+    oos_precision: float | None
+    in_scope_rows: int
+    oos_rows: int
+
+
+def score(engine: Engine, test_in: Sequence[tuple[str, str]], test_oos: Sequence[str]) -> Scores:
+    texts = [t for t, _ in test_in] + list(test_oos)
+    if not texts:
+        return Scores(None, None, None, 0, 0)
+    labels, conf = engine.confidences(texts)
+    answered = conf >= engine.threshold
+    n_in = len(test_in)
+    gold = np.array([a for _, a in test_in], dtype=object)
+    right = answered[:n_in] & (np.array(labels[:n_in], dtype=object) == gold)
+    rejected_oos = int((~answered[n_in:]).sum())
+    rejected_all = int((~answered).sum())
+    return Scores(
+        in_scope_accuracy=float(right.mean()) if n_in else None,
+        oos_recall=rejected_oos / len(test_oos) if len(test_oos) else None,
+        oos_precision=(rejected_oos / rejected_all) if rejected_all and len(test_oos) else None,
+        in_scope_rows=n_in,
+        oos_rows=len(test_oos),
+    )
+
+
+def latency_p95_ms(engine: Engine, texts: Sequence[str], *, limit: int = 1000) -> float:
+    """95th percentile of one ``predict`` call (language detection included), in ms."""
+    times = []
+    for text in list(texts)[:limit]:
+        start = time.perf_counter()
+        engine.predict(text)
+        times.append((time.perf_counter() - start) * 1000)
+    return float(np.percentile(times, 95)) if times else 0.0
+
+
+def run_evaluation(
+    *,
+    train: Sequence[str | Path],
+    test: str | Path,
+    encoder: str = "tfidf",
+    test_split: str = "test",
+    oos_split: str = "oos_test",
+    min_oos_recall: float = DEFAULT_MIN_OOS_RECALL,
+    holdout: bool = False,
+    latency_limit: int = 1000,
+    engine_options: dict | None = None,
+) -> dict:
+    """Train on TRAIN files' train/oos_train, tune on their val/oos_val, score TEST.
+
+    ``holdout``: the validation rows are split in two (every other row): the threshold is
+    chosen on one half and, when TEST is one of the TRAIN files scored on ``val``/``oos_val``,
+    only the other half is scored — honest figures from files without a test split.
+    """
+    train_rows: list[tuple[str, str]] = []
+    oos_rows: list[str] = []
+    val_in: list[tuple[str, str]] = []
+    val_oos: list[str] = []
+    for path in train:
+        train_rows += load_rows(path, "train")
+        oos_rows += [t for t, _ in load_rows(path, "oos_train")]
+        v, vo = load_rows(path, "val"), [t for t, _ in load_rows(path, "oos_val")]
+        if holdout:
+            v, vo = halves(v, part=0), halves(vo, part=0)
+        val_in += v
+        val_oos += vo
+
+    test_in = load_rows(test, test_split)
+    test_oos = [t for t, _ in load_rows(test, oos_split)]
+    if holdout:
+        if test_split in ("val", "oos_val"):
+            test_in = halves(test_in, part=1)
+        if oos_split in ("val", "oos_val"):
+            test_oos = halves(test_oos, part=1)
+
+    started = time.perf_counter()
+    engine = Engine(encoder=encoder, **(engine_options or {}))
+    engine.fit(train_rows, oos_rows)
+    fit_s = time.perf_counter() - started
+    choice = choose_threshold(engine, val_in, val_oos, min_oos_recall=min_oos_recall)
+    scores = score(engine, test_in, test_oos)
+    p95 = latency_p95_ms(engine, [t for t, _ in test_in] + test_oos, limit=latency_limit)
+    return {
+        "in_scope_accuracy": _r(scores.in_scope_accuracy),
+        "oos_recall": _r(scores.oos_recall),
+        "oos_precision": _r(scores.oos_precision),
+        "threshold": _r(choice.threshold),
+        "p95_ms": round(p95, 3),
+        "encoder": encoder,
+        "train_rows": len(train_rows),
+        "oos_train_rows": len(oos_rows),
+        "val_rows": len(val_in),
+        "oos_val_rows": len(val_oos),
+        "test_rows": scores.in_scope_rows,
+        "oos_test_rows": scores.oos_rows,
+        "val_in_scope_accuracy": _r(choice.in_scope_accuracy),
+        "val_oos_recall": _r(choice.oos_recall),
+        "min_oos_recall": min_oos_recall,
+        "answers": len(engine.classes),
+        "fit_seconds": round(fit_s, 2),
+        "holdout": holdout,
+    }
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 4)
