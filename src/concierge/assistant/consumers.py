@@ -181,6 +181,7 @@ class VisitorChatConsumer(ConciergeConsumer):
             "language": conv.language,
             "script": conv.script,
             "languages": selectors.settings_for(organisation=conv.organisation).language_list,
+            "labels": selectors.widget_labels(language=conv.language),
             "messages": [
                 selectors.message_payload(m) for m in selectors.history(conversation=conv)
             ],

@@ -27,7 +27,8 @@ except ImportError:  # pragma: no cover - only while the engine package is missi
     _detect_language = None
 
 OOS_FILE = Path(__file__).resolve().parent / "data" / "out_of_scope.txt"
-MIN_OOS_RECALL = 0.75
+#: A support bot would rather hand over than answer wrongly (docs/decisions/assistant-chat-threshold.md).
+MIN_OOS_RECALL = 0.9
 
 
 def faq_label(entry_id: int) -> str:
@@ -82,20 +83,31 @@ def training_set(*, organisation, languages: list[str]) -> TrainingSet:
     return data
 
 
-def split_for_validation(data: TrainingSet) -> tuple[list, list]:
-    """Every third question of an answer with at least three is held out for validation."""
+FOLDS = 3
+
+
+def split_for_validation(data: TrainingSet, *, fold: int = 0) -> tuple[list, list]:
+    """Fold `fold` of FOLDS: every FOLDS-th question (offset by the fold) of an answer with at
+    least FOLDS questions is held out for validation."""
     train, val = [], []
     for label, texts in data.by_label.items():
         for i, text in enumerate(texts):
-            (val if len(texts) >= 3 and i % 3 == 2 else train).append((text, label))
+            held = len(texts) >= FOLDS and i % FOLDS == fold
+            (val if held else train).append((text, label))
     return train, val
 
 
 def fit(*, organisation, languages: list[str]):
-    """Train an engine for `organisation`; threshold chosen on held-out questions.
+    """Train an engine for `organisation`, its confidence threshold chosen on held-out data.
 
-    Returns (engine, report) or (None, report) when there is too little to learn from.
+    Three folds: each time a third of every answer's questions (and half of the shipped
+    out-of-scope questions) are held out, an engine is fitted on the rest and the engine's
+    own `choose_threshold` calibrates it on the held-out part. The final engine is fitted on
+    everything with the mean calibration and the median threshold. Returns (engine, report),
+    or (None, report) when there is too little to learn from.
     """
+    import statistics
+
     data = training_set(organisation=organisation, languages=languages)
     report = {"answers": len(data.by_label), "questions": len(data.examples)}
     if len(data.by_label) < 2 or Engine is None:
@@ -103,20 +115,30 @@ def fit(*, organisation, languages: list[str]):
         return None, report
     oos = out_of_scope_examples()
     oos_train, oos_val = oos[0::2], oos[1::2]
-    train, val = split_for_validation(data)
-    probe = Engine().fit(train, oos_train)
-    choice = choose_threshold(probe, val, oos_val, min_oos_recall=MIN_OOS_RECALL)
+    choices, calibrations, n_val = [], [], 0
+    for fold in range(FOLDS):
+        train, val = split_for_validation(data, fold=fold)
+        if not val or len({label for _t, label in train}) < 2:
+            continue
+        probe = Engine().fit(train, oos_train)
+        choices.append(choose_threshold(probe, val, oos_val, min_oos_recall=MIN_OOS_RECALL))
+        calibrations.append(probe.calibration)
+        n_val += len(val)
     engine = Engine().fit(data.examples, oos)
-    # The validated calibration and threshold carry over to the engine fitted on everything.
-    engine.calibration = probe.calibration
-    engine.threshold = choice.threshold
-    report.update(
-        threshold=round(choice.threshold, 4),
-        val_questions=len(val),
-        val_out_of_scope=len(oos_val),
-        val_accuracy=round(choice.in_scope_accuracy, 4),
-        val_oos_recall=round(choice.oos_recall, 4),
-    )
+    if choices:
+        engine.calibration = (
+            statistics.fmean(c[0] for c in calibrations),
+            statistics.fmean(c[1] for c in calibrations),
+        )
+        engine.threshold = statistics.median(c.threshold for c in choices)
+        report.update(
+            threshold=round(engine.threshold, 4),
+            folds=len(choices),
+            val_questions=n_val,
+            val_out_of_scope=len(oos_val),
+            val_accuracy=round(statistics.fmean(c.in_scope_accuracy for c in choices), 4),
+            val_oos_recall=round(statistics.fmean(c.oos_recall for c in choices), 4),
+        )
     return engine, report
 
 

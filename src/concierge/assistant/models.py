@@ -221,6 +221,12 @@ class Conversation(models.Model):
     def can_be_rated_by(self, user) -> bool:
         return bool(user.is_authenticated and self.visitor_id == user.pk)
 
+    def after_rated(self, rating) -> None:
+        """The feedback app's hook: keep the chat's own CSAT figure in step."""
+        Conversation.objects.filter(pk=self.pk).update(
+            visitor_rating=rating.score, visitor_comment=rating.comment[:2000]
+        )
+
 
 class Message(models.Model):
     class Sender(models.TextChoices):

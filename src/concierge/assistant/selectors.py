@@ -459,3 +459,58 @@ def analytics_charts(data: Analytics) -> list:
         top_fig, "Top questions", ["Answer", "Times given"], [[s, n] for s, n in data.top_questions]
     )
     return [per_day, langs, top]
+
+
+def widget_organisation_slug(*, user, default: str = "") -> str:
+    """Whose chat the floating button opens on our own pages: the signed-in person's
+    organisation (as a customer first), else `default`, else the first public company."""
+    from concierge.accounts.models import Membership
+
+    if user is not None and user.is_authenticated:
+        rows = list(
+            Membership.objects.filter(user=user, organisation__kind="company").values_list(
+                "role", "organisation__slug"
+            )
+        )
+        rows.sort(key=lambda r: r[0] != Role.CUSTOMER)
+        if rows:
+            return rows[0][1]
+    if default:
+        return default
+    org = (
+        Organisation.objects.filter(kind=Organisation.Kind.COMPANY, is_public=True)
+        .order_by("pk")
+        .values_list("slug", flat=True)
+        .first()
+    )
+    return org or ""
+
+
+def widget_labels(*, language: str) -> dict[str, str]:
+    """The widget's own words, in the chat's language (the widget has no catalogue)."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import override
+
+    with override("hi" if language == "hi-Latn" else language):
+        return {
+            "title": _("Help chat"),
+            "open": _("Chat with us"),
+            "close": _("Close"),
+            "placeholder": _("Type your question…"),
+            "send": _("Send"),
+            "person": _("Talk to a person"),
+            "end": _("End chat"),
+            "transcript": _("E-mail me the transcript"),
+            "helpful": _("Did this help?"),
+            "yes": _("Yes"),
+            "no": _("No"),
+            "email": _("Your e-mail address"),
+            "related": _("You may also find these useful:"),
+            "rate": _("Your rating:"),
+            "typing": _("Typing…"),
+            "waiting": _("Waiting for an agent"),
+            "live": _("You are chatting with a person"),
+            "new": _("Start a new chat"),
+            "offline": _("Connection lost; trying again…"),
+            "language": _("Chat language"),
+        }

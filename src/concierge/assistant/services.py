@@ -850,6 +850,7 @@ def set_language(*, conversation: Conversation, language: str, script: str = "")
         language=language,
         extra={
             "kind": "language",
+            "labels": selectors.widget_labels(language=language),
             "suggestions": selectors.suggested_questions(
                 organisation=conversation.organisation, language=language, limit=4
             ),

@@ -78,42 +78,32 @@ def _article_url(article, organisation) -> str:
 
 
 def published_articles(*, organisation, language: str) -> list[ArticleText]:
-    """Published articles of `organisation` with their text in `language` (only those that
-    have a translation in that language)."""
+    """Published public articles of `organisation` that have a translation in `language`
+    (the assistant handles the fallback language itself, to say so and count it)."""
     selector = _optional("concierge.helpdesk.selectors", "published_articles")
     if selector is None:
         return []
     try:
-        articles = list(selector(organisation=organisation, language=language))
+        items = list(selector(organisation=organisation, language=language))
     except Exception:  # a broken neighbour must not take the chat down
         logger.warning("helpdesk.published_articles failed", exc_info=True)
         return []
     out = []
-    for article in articles:
-        tr = _translation(article, language)
-        if tr is None:
+    for item in items:
+        if getattr(item, "language", language) != language:
             continue
+        article = getattr(item, "article", item)
         out.append(
             ArticleText(
                 id=article.pk,
                 language=language,
-                title=tr.title,
-                summary=_plain(getattr(tr, "body", "") or getattr(tr, "body_html", "")),
-                url=_article_url(article, organisation),
+                title=item.title,
+                summary=_plain(getattr(item, "body", "") or getattr(item, "body_html", "")),
+                url=getattr(item, "url", "") or _article_url(article, organisation),
                 updated=str(getattr(article, "updated_at", "")),
             )
         )
     return out
-
-
-def _translation(article, language: str):
-    trs = getattr(article, "translations", None)
-    if trs is None:
-        return None
-    for tr in trs.all():  # prefetched by the selector
-        if tr.language == language:
-            return tr
-    return None
 
 
 def articles_fingerprint(*, organisation, languages: list[str]) -> str:
@@ -127,20 +117,16 @@ def articles_fingerprint(*, organisation, languages: list[str]) -> str:
 
 def search_articles(*, organisation, language: str, text: str, limit: int = 3) -> list[Suggestion]:
     selector = _optional("concierge.helpdesk.selectors", "search_articles")
-    if selector is None:
+    if selector is None or not text.strip():
         return []
     try:
-        found = list(selector(organisation=organisation, language=language, query=text))[:limit]
+        found = list(
+            selector(organisation=organisation, language=language, query=text[:300], limit=limit)
+        )[:limit]
     except Exception:
         logger.warning("helpdesk.search_articles failed", exc_info=True)
         return []
-    out = []
-    for item in found:
-        article = getattr(item, "article", item)
-        tr = _translation(article, language)
-        title = getattr(tr, "title", "") or getattr(item, "title", "") or str(article)
-        out.append(Suggestion(title=title, url=_article_url(article, organisation)))
-    return out
+    return [Suggestion(title=h.title, url=getattr(h, "url", "")) for h in found]
 
 
 def related_products(*, organisation, text: str, limit: int = 3) -> list[Suggestion]:
@@ -178,20 +164,32 @@ def create_ticket(
 ) -> TicketRef | None:
     """A helpdesk ticket carrying the chat transcript; None when helpdesk cannot take it
     (the caller then keeps the chat as an offline message and e-mails the organisation)."""
-    service = _optional("concierge.helpdesk.services", "create_ticket_from_chat")
+    service = _optional("concierge.helpdesk.services", "create_ticket")
     if service is None:
         return None
-    ticket = service(
-        organisation=organisation,
-        subject=subject,
-        transcript=transcript,
-        customer=customer,
-        email=email,
-        name=name,
-        language=language,
-    )
-    reference = getattr(ticket, "reference", None) or f"#{getattr(ticket, 'number', ticket.pk)}"
-    return TicketRef(reference=str(reference), url=_safe_url(ticket))
+    from django.core.exceptions import PermissionDenied
+
+    kwargs = {
+        "organisation": organisation,
+        "subject": subject[:255],
+        "description": transcript,
+        "customer_email": email,
+        "customer_name": name,
+        "language": language,
+        "check_limits": False,
+    }
+    try:
+        ticket = service(customer=customer, **kwargs)
+    except PermissionDenied:  # a signed-in visitor who is not the organisation's customer
+        ticket = service(customer=None, **kwargs)
+    ticket_url = _optional("concierge.helpdesk.services", "ticket_url")
+    url = ""
+    if ticket_url is not None:
+        try:
+            url = ticket_url(ticket)
+        except Exception:
+            url = ""
+    return TicketRef(reference=f"#{ticket.number}", url=url)
 
 
 def answer_money_question(*, user, text: str, language: str) -> str | None:

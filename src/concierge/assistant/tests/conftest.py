@@ -83,6 +83,8 @@ KNOWLEDGE = [
                 "payment options",
             ],
             "hi": ["क्या यूपीआई से भुगतान कर सकते हैं", "कार्ड से पेमेंट"],
+            # Tamil ways to ask, but no Tamil answer yet: a "missing translation"
+            "ta": ["யுபிஐ மூலம் பணம் செலுத்தலாமா", "கார்டு மூலம் பணம் செலுத்த முடியுமா", "கட்டண முறைகள் என்ன"],
         },
     ),
 ]
