@@ -27,7 +27,8 @@ except ImportError:  # pragma: no cover - only while the engine package is missi
     _detect_language = None
 
 OOS_FILE = Path(__file__).resolve().parent / "data" / "out_of_scope.txt"
-#: A support bot would rather hand over than answer wrongly (docs/decisions/assistant-chat-threshold.md).
+#: A support bot would rather hand over than answer wrongly
+#: (docs/decisions/assistant-chat-threshold.md).
 MIN_OOS_RECALL = 0.9
 
 
