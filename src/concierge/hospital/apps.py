@@ -4,6 +4,7 @@ from concierge.core.modules import DashboardCard, ModuleConfig
 
 
 class HospitalConfig(ModuleConfig):
+    default = True
     name = "concierge.hospital"
     label = "hospital"
     verbose_name = _("Hospital")

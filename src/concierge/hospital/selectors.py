@@ -300,7 +300,7 @@ def _stay_reviews(hospital: Organisation) -> QuerySet[Rating]:
                                  target_id__in=_stay_ids_as_text(hospital))
 
 
-def published_reviews(*, hospital: Organisation, limit: int = 20) -> list[Rating]:
+def published_reviews(*, hospital: Organisation, limit: int = 8) -> list[Rating]:
     return list(_stay_reviews(hospital).exclude(comment="").select_related("user")
                 .order_by("-created_at")[:limit])
 

@@ -369,7 +369,7 @@ def _report_charts(report) -> list[tuple[str, Chart]]:
 @login_required
 def reports(request, slug: str):
     hospital = selectors.hospital_for_staff(user=request.user, slug=slug)
-    form = ReportForm(request.GET or None)
+    form = ReportForm(request.GET if request.GET.get("days") else {"days": 30})
     days = (form.cleaned_data.get("days") if form.is_valid() else None) or 30
     report = selectors.occupancy_report(hospital=hospital, days=days)
     if request.GET.get("format") == "csv":
