@@ -10,14 +10,16 @@ dashboard is told over its WebSocket group and its cache version moves on.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -55,6 +57,31 @@ def hold_duration() -> timedelta:
     minutes = getattr(settings, "HOSPITAL_HOLD_MINUTES", None) or os.environ.get(
         "HOSPITAL_HOLD_MINUTES", "240")
     return timedelta(minutes=int(minutes))
+
+
+def retry_when_locked(fn):
+    """SQLite answers "database is locked" when a writer waits past the busy timeout, and an
+    in-memory shared-cache database says "table is locked" at once. The whole transaction is
+    then retried with back-off; nothing of the failed attempt was written. Inside an outer
+    transaction (or on PostgreSQL, which waits on the row lock) it runs once."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        connection = transaction.get_connection()
+        if connection.vendor != "sqlite" or connection.in_atomic_block:
+            return fn(*args, **kwargs)
+        delay = 0.005
+        for attempt in range(80):
+            try:
+                return fn(*args, **kwargs)
+            except OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 79:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
+        raise AssertionError("unreachable")
+
+    return wrapper
 
 
 # --- the one way a bed changes -----------------------------------------------------------------
@@ -168,6 +195,7 @@ def _validate_request(*, organisation, ward_kind, feature, patient_name, patient
         raise ValidationError(errors)
 
 
+@retry_when_locked
 @transaction.atomic
 def request_bed(*, user, organisation: Organisation, ward_kind: str, patient_name: str,
                 patient_age: int, patient_sex: str, reason: str, feature: str = "",
@@ -271,6 +299,7 @@ def _after_free(bed: Bed, *, actor) -> None:
     _offer_freed_bed(bed, actor=actor)
 
 
+@retry_when_locked
 @transaction.atomic
 def confirm_booking(*, user, booking: Booking) -> Booking:
     require(user, "hospital.decide_booking", booking)
@@ -286,6 +315,7 @@ def confirm_booking(*, user, booking: Booking) -> Booking:
     return booking
 
 
+@retry_when_locked
 @transaction.atomic
 def decline_booking(*, user, booking: Booking, reason: str) -> Booking:
     require(user, "hospital.decide_booking", booking)
@@ -305,6 +335,7 @@ def decline_booking(*, user, booking: Booking, reason: str) -> Booking:
     return booking
 
 
+@retry_when_locked
 @transaction.atomic
 def cancel_booking(*, user, booking: Booking) -> Booking:
     require(user, "hospital.cancel_booking", booking)
@@ -327,6 +358,7 @@ def expire_holds(*, now: datetime | None = None) -> int:
     return expired
 
 
+@retry_when_locked
 @transaction.atomic
 def _expire_one(pk: int, *, now: datetime) -> int:
     booking = (Booking.objects.select_for_update(of=("self",))
@@ -362,6 +394,7 @@ def _predict(stay: Stay) -> None:
         stay.predicted_discharge_at, stay.predicted_low_at, stay.predicted_high_at = prediction
 
 
+@retry_when_locked
 @transaction.atomic
 def admit(*, user, booking: Booking | None = None, bed: Bed | None = None,
           patient_name: str = "", patient_age: int | None = None, patient_sex: str = "",
@@ -427,6 +460,7 @@ def _locked_stay(stay: Stay) -> Stay:
             .select_related("organisation", "bed__ward", "requester").get(pk=stay.pk))
 
 
+@retry_when_locked
 @transaction.atomic
 def transfer(*, user, stay: Stay, to_bed: Bed, reason: str = "",
              at: datetime | None = None) -> Stay:
@@ -455,6 +489,7 @@ def transfer(*, user, stay: Stay, to_bed: Bed, reason: str = "",
     return stay
 
 
+@retry_when_locked
 @transaction.atomic
 def discharge(*, user, stay: Stay, note: str = "", at: datetime | None = None) -> Stay:
     """Discharge: the bed goes to housekeeping and the family is asked for a review."""
@@ -479,6 +514,7 @@ def discharge(*, user, stay: Stay, note: str = "", at: datetime | None = None) -
     return stay
 
 
+@retry_when_locked
 @transaction.atomic
 def discharge_bed(*, user, bed: Bed, note: str = "") -> Stay:
     """Discharge whoever is in `bed` (the ward board works bed by bed)."""
@@ -489,6 +525,7 @@ def discharge_bed(*, user, bed: Bed, note: str = "") -> Stay:
     return discharge(user=user, stay=stay, note=note)
 
 
+@retry_when_locked
 @transaction.atomic
 def mark_cleaned(*, user, bed: Bed) -> Bed:
     """Housekeeping done: the bed is free (and offered to the waiting list)."""
@@ -502,6 +539,7 @@ def mark_cleaned(*, user, bed: Bed) -> Bed:
     return bed
 
 
+@retry_when_locked
 @transaction.atomic
 def block_bed(*, user, bed: Bed, reason: str) -> Bed:
     bed = _staff_bed(user, bed)
@@ -511,6 +549,7 @@ def block_bed(*, user, bed: Bed, reason: str) -> Bed:
     return bed
 
 
+@retry_when_locked
 @transaction.atomic
 def unblock_bed(*, user, bed: Bed) -> Bed:
     bed = _staff_bed(user, bed)
@@ -521,6 +560,7 @@ def unblock_bed(*, user, bed: Bed) -> Bed:
     return bed
 
 
+@retry_when_locked
 @transaction.atomic
 def set_expected_discharge(*, user, stay: Stay, when: datetime | None) -> Stay:
     """Staff's own expected discharge; it wins over the model's prediction (None clears it)."""
@@ -565,6 +605,7 @@ def add_bed(*, user, ward: Ward, label: str, features: list[str] | tuple[str, ..
     return bed
 
 
+@retry_when_locked
 @transaction.atomic
 def forget_requester(*, user) -> None:
     """Account deleted: open requests are cancelled (their beds released); the hospital keeps

@@ -56,7 +56,7 @@ def test_dashboard_filters_by_place_type_and_feature(client, world):
 
 def test_dashboard_aggregates_in_a_fixed_number_of_queries(client, world,
                                                            django_assert_max_num_queries):
-    for i in range(5):
+    for _ in range(5):
         hospital = HospitalFactory()
         BedFactory.create_batch(3, ward=WardFactory(organisation=hospital))
     with django_assert_max_num_queries(8):
