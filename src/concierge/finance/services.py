@@ -1025,7 +1025,8 @@ def _write_import(*, user, account, parsed, result: ImportResult, dry_run: bool,
                                                        for r, _h in fresh])
     result.preview = [{"line": r.line, "date": r.on.isoformat(), "amount": str(r.amount),
                        "payee": r.payee, "note": r.note,
-                       "category": str(s[0]) if s[0] else ""}
+                       "category": str(s[0]) if s[0] and s[0].kind == (
+                           "expense" if r.amount < 0 else "income") else ""}
                       for (r, _h), s in list(zip(fresh, suggestions, strict=True))[:50]]
     result.imported = len(fresh)
     if dry_run or not fresh:

@@ -55,7 +55,7 @@ def _charts(user, month: date, statuses) -> dict[str, Chart]:
     by_cat = selectors.spending_by_category(user=user, start=month, end=services.month_end(month))
     donut = go.Figure(go.Pie(labels=[c.name for c in by_cat],
                              values=[float(c.amount) for c in by_cat], hole=0.55,
-                             textinfo="label+percent"))
+                             textinfo="percent", textposition="inside", sort=True))
     daily = selectors.daily_spending(user=user, month=month)
     today = services.today_for(user)
     running, cumulative = Decimal(0), []
