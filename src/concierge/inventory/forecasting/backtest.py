@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .engine import SEASON, forecast_series
+from .engine import forecast_series
 from .metrics import pinball, scaled_errors
 from .panel import DATE, DEMAND, ID, Panel
 
@@ -74,13 +74,12 @@ def backtest(
     panel = Panel.from_frame(frame, freq=freq)
     n, length = panel.values.shape
     lag = SCALE_LAG[freq]
-    season = SEASON[freq]
     acc: dict[str, list] = {k: [] for k in ("method", "seasonal_naive", "croston")}
     stock: dict[float, list[float]] = {q: [0.0, 0.0, 0.0, 0.0] for q in SERVICE_LEVELS}
     models: dict[str, int] = {}
     for fold in range(folds):
         cut = length - (folds - fold) * horizon
-        if cut <= 2 * season:
+        if cut <= max(2 * lag, horizon):
             raise ValueError("not enough history for this many folds")
         train = panel.head(cut)
         actual = panel.values[:, cut : cut + horizon]

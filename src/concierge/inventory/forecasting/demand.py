@@ -45,7 +45,7 @@ def build_daily_demand(
     out = grid.merge(net.rename(DEMAND).reset_index(), on=[ID, DATE], how="left")
     out[DEMAND] = out[DEMAND].fillna(0.0)
     if stockouts is not None and len(stockouts):
-        days = pd.to_datetime(stockouts[DATE]).dt.normalize()
+        days = pd.to_datetime(stockouts[DATE], format="mixed").dt.normalize()
         marks = stockouts[[ID]].assign(**{DATE: days})
         marks = marks.drop_duplicates().assign(_out=True)
         out = out.merge(marks, on=[ID, DATE], how="left")
@@ -56,7 +56,7 @@ def build_daily_demand(
 
 
 def _daily(moves: pd.DataFrame) -> pd.Series:
-    days = pd.to_datetime(moves[DATE]).dt.normalize()
+    days = pd.to_datetime(moves[DATE], format="mixed").dt.normalize()
     return moves.assign(**{DATE: days}).groupby([ID, DATE])["quantity"].sum().astype(float)
 
 

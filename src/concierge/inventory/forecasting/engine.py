@@ -45,6 +45,8 @@ class RunOptions:
     ets: bool | None = None  # None: AutoETS only where the global model does not apply
     use_global: bool = True
     threads: int = 1  # LightGBM threads; >1 only on an otherwise idle machine
+    backend: str | None = None  # "dask": statsforecast models run on the current Dask client
+    partitions: int = 8
 
 
 def forecast_series(
@@ -58,6 +60,8 @@ def forecast_series(
     ets: bool | None = None,
     use_global: bool = True,
     threads: int = 1,
+    backend: str | None = None,
+    partitions: int = 8,
 ) -> pd.DataFrame:
     """Forecast every series in ``frame`` (columns ``series_id, date, demand``; NaN = unknown).
 
@@ -69,7 +73,9 @@ def forecast_series(
         raise ValueError("freq must be 'D' or 'M'")
     if not 1 <= horizon <= (28 if freq == "D" else 24):
         raise ValueError("horizon must be 1–28 days (or 1–24 months)")
-    options = RunOptions(freq, batch_size, ets, use_global, threads or (os.cpu_count() or 1))
+    options = RunOptions(
+        freq, batch_size, ets, use_global, threads or (os.cpu_count() or 1), backend, partitions
+    )
     panel = Panel.from_frame(frame[[ID, DATE, DEMAND]], freq=freq)
     return _run(panel, horizon, tuple(levels), options, progress)
 
@@ -187,7 +193,9 @@ def _default_model(names: list[str], covered: bool) -> str:
     return names[0]
 
 
-def _statsforecast(values, dates, ids, models, horizon, freq, window=None) -> dict[str, np.ndarray]:
+def _statsforecast(
+    values, dates, ids, models, horizon, freq, window=None, options: RunOptions | None = None
+) -> dict[str, np.ndarray]:
     """{model name: (len(ids), h)} from statsforecast on NaN-imputed histories."""
     from statsforecast import StatsForecast
 
@@ -202,7 +210,17 @@ def _statsforecast(values, dates, ids, models, horizon, freq, window=None) -> di
         }
     )
     sf = StatsForecast(models=models, freq="MS" if freq == "M" else "D", n_jobs=1)
-    out = sf.forecast(df=df, h=horizon).sort_values(["unique_id", "ds"])
+    if options is not None and options.backend == "dask":
+        import dask.dataframe as dd
+
+        parts = max(1, min(options.partitions, len(ids)))
+        out = sf.forecast(df=dd.from_pandas(df, npartitions=parts, sort=False), h=horizon)
+        out = out.compute() if hasattr(out, "compute") else out
+        out["ds"] = pd.to_datetime(out["ds"])
+        out["unique_id"] = out["unique_id"].astype(int)
+    else:
+        out = sf.forecast(df=df, h=horizon)
+    out = out.sort_values(["unique_id", "ds"])
     names = [c for c in out.columns if c not in ("unique_id", "ds")]
     return {name: out[name].to_numpy(float).reshape(len(ids), horizon) for name in names}
 
@@ -250,12 +268,12 @@ def _forecast_batch(
         window = ETS_WINDOW[freq]
         sub = values[members]
         ids = panel.ids[rows[members]]
-        finals = _statsforecast(sub, panel.dates, ids, models, horizon, freq, window)
+        finals = _statsforecast(sub, panel.dates, ids, models, horizon, freq, window, options)
         helds: dict[str, np.ndarray] = {}
         if holdout:
             cut = length - holdout
             helds = _statsforecast(
-                sub[:, :cut], panel.dates[:cut], ids, models, holdout, freq, window
+                sub[:, :cut], panel.dates[:cut], ids, models, holdout, freq, window, options
             )
         if covered:
             g = np.array([glob_pos[int(r)] for r in rows[members]])

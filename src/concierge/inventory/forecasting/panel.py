@@ -29,7 +29,8 @@ class Panel:
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, *, freq: str = "D") -> Panel:
-        wide = frame.pivot_table(index=ID, columns=DATE, values=DEMAND, aggfunc="sum", dropna=False)
+        # min_count=1: a day known only as NaN (stock-out) stays unknown, not zero
+        wide = frame.groupby([ID, DATE])[DEMAND].sum(min_count=1).unstack(DATE)
         if freq == "M":
             dates = pd.date_range(wide.columns.min(), wide.columns.max(), freq="MS")
         else:
