@@ -3,8 +3,9 @@ demo data, driven by Playwright in Debian's Chromium. Screenshots go to e2e/arti
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -120,17 +121,24 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 proc.kill()
 
-    def mails_to(self, address: str, timeout: float = 20) -> list[str]:
-        """Every message written to the mail folder for `address` (waits for the worker)."""
+    def mails_to(self, address: str, timeout: float = 60) -> list[str]:
+        """Decoded texts ("Subject: …" + plain body) of every message written to the mail
+        folder for `address`, oldest first (waits for the task worker to send them)."""
         deadline = time.time() + timeout
         while True:
             found = []
             if self.mail_dir.is_dir():
                 for path in sorted(self.mail_dir.glob("*.log"), key=lambda p: p.stat().st_mtime):
-                    text = path.read_text(errors="replace")
-                    for message in text.split("\n" + "-" * 79 + "\n"):
-                        if re.search(rf"^To: .*{re.escape(address)}", message, re.M | re.I):
-                            found.append(message)
+                    raw = path.read_bytes()
+                    for chunk in raw.split(b"\n" + b"-" * 79 + b"\n"):
+                        if not chunk.strip():
+                            continue
+                        message = email.message_from_bytes(chunk, policy=email.policy.default)
+                        if address.lower() not in str(message.get("To", "")).lower():
+                            continue
+                        body = message.get_body(preferencelist=("plain", "html"))
+                        text = body.get_content() if body is not None else ""
+                        found.append(f"Subject: {message.get('Subject', '')}\n\n{text}")
             if found or time.time() > deadline:
                 return found
             time.sleep(0.3)

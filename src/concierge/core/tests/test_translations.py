@@ -10,10 +10,32 @@ from django.utils.translation.template import templatize
 
 SOURCE = Path(__file__).resolve().parents[2]
 LITERAL = r"u?'(?:[^'\\]|\\.)*'|u?\"(?:[^\"\\]|\\.)*\""
-CALL = re.compile(rf"\b(gettext|ngettext|pgettext|npgettext)\(\s*({LITERAL})(?:\s*,\s*({LITERAL}))?")
+CALL = re.compile(
+    rf"\b(gettext|ngettext|pgettext|npgettext)\(\s*({LITERAL})(?:\s*,\s*({LITERAL}))?"
+)
 # Brand names and codes read the same in every language.
-SAME_EVERYWHERE = {"API", "Concierge", "CSV", "PDF", "JSON", "OK", "SKU", "GTIN", "ID", "IP",
-                   "HL7", "UPI", "CSAT", "SLA", "ICU", "HDU", "FAQ", "URL", "QR", "E-mail"}
+SAME_EVERYWHERE = {
+    "API",
+    "Concierge",
+    "CSV",
+    "PDF",
+    "JSON",
+    "OK",
+    "SKU",
+    "GTIN",
+    "ID",
+    "IP",
+    "HL7",
+    "UPI",
+    "CSAT",
+    "SLA",
+    "ICU",
+    "HDU",
+    "FAQ",
+    "URL",
+    "QR",
+    "E-mail",
+}
 
 
 def template_messages() -> set[tuple[str | None, str]]:
@@ -44,9 +66,12 @@ def test_every_template_string_is_translated(language):
         for context, message in MESSAGES:
             if not re.search(r"[A-Za-z]{2}", message) or message in SAME_EVERYWHERE:
                 continue
-            done = translation.pgettext(context, message) if context else \
-                translation.gettext(message)
+            done = (
+                translation.pgettext(context, message) if context else translation.gettext(message)
+            )
             if done == message:
                 untranslated.append(message)
-    assert not untranslated, f"{len(untranslated)} strings lack a {language} translation: " + \
-        "; ".join(repr(m) for m in untranslated[:25])
+    assert not untranslated, (
+        f"{len(untranslated)} strings lack a {language} translation: "
+        + "; ".join(repr(m) for m in untranslated[:25])
+    )

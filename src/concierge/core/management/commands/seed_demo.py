@@ -9,6 +9,7 @@ from django.db import transaction
 from concierge.accounts.models import Membership, Organisation, User
 from concierge.core.demo import DEMO_PASSWORD, LOGINS, ORGANISATIONS
 from concierge.core.modules import module_configs
+from concierge.notifications.models import OutboxEmail
 
 
 class Command(BaseCommand):
@@ -20,12 +21,19 @@ class Command(BaseCommand):
     def handle(self, *args, only=None, **options):
         with transaction.atomic():
             self._core()
+        first_new_email = (
+            OutboxEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        )
         for config in module_configs():
             if only and config.label not in only:
                 continue
             self.stdout.write(f"seeding {config.label}…")
             with transaction.atomic():
                 config.seed_demo(stdout=self.stdout)
+        # Demo data tells demo people about demo events; that mail is not worth sending.
+        OutboxEmail.objects.filter(
+            pk__gt=first_new_email, status=OutboxEmail.Status.PENDING
+        ).update(status=OutboxEmail.Status.SENT, last_error="demo data: not sent")
         self._print_logins()
 
     def _core(self) -> None:
