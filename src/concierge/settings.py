@@ -196,7 +196,8 @@ MFA_TOTP_ISSUER = "Concierge"
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("hi", _("Hindi")), ("ta", _("Tamil"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own strings first; then Hindi/Tamil for the django-allauth pages, which it does not ship.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_allauth"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Kolkata")
 USE_I18N = True
 USE_TZ = True
