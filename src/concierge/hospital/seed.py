@@ -201,7 +201,8 @@ def _history(bed: Bed, kind: str, *, start, now, final: str, rng: random.Random,
                 feedback_services.moderate(moderator=actor, rating=rating, publish=True)
             # Demo history: the review was written the day after discharge.
             Rating.objects.filter(pk=rating.pk).update(
-                created_at=stay.discharged_at + timedelta(days=1))
+                created_at=min(stay.discharged_at + timedelta(days=1),
+                               timezone.now() - timedelta(hours=2)))
     return max(present_from, t)
 
 
