@@ -201,7 +201,7 @@ def admission_features(
     *,
     age_years: float | None,
     sex: str | None,
-    admission_type: str | int | None,
+    admission_type: str | int | None = None,
     admission_source: str | int | None = None,
     diagnoses: Sequence[str] = (),
     specialty: str | None = None,
@@ -230,6 +230,42 @@ def admission_features(
         number_outpatient=max(0, int(prior_outpatient or 0)),
         number_emergency=max(0, int(prior_emergency or 0)),
         number_inpatient=max(0, int(prior_inpatient or 0)),
+    )
+
+
+_ICD9 = re.compile(r"\b(V\d{2}(?:\.\d{1,2})?|E\d{3}(?:\.\d)?|\d{3}(?:\.\d{1,2})?)\b", re.I)
+# The product's ward kinds that say something about the specialty; others say nothing.
+WARD_SPECIALTIES = {"paediatric": "Pediatrics", "maternity": "ObstetricsandGynecology"}
+
+
+def features_from_fields(
+    *,
+    age: float | None = None,
+    age_years: float | None = None,
+    sex: str | None = None,
+    reason: str | None = None,
+    ward_kind: str | None = None,
+    diagnoses: Sequence[str] = (),
+    specialty: str | None = None,
+    **fields: object,
+) -> AdmissionFeatures:
+    """`admission_features` with the hospital app's names too.
+
+    `age` is an alias of `age_years`; ICD-9 codes written in the free-text `reason` ("428.0
+    heart failure") are used when no `diagnoses` are given; `ward_kind` hints the specialty
+    for paediatric and maternity wards when no `specialty` is given.
+    """
+    reject_leakage(fields)
+    if not diagnoses and reason:
+        diagnoses = _ICD9.findall(reason)
+    if not specialty and ward_kind:
+        specialty = WARD_SPECIALTIES.get(str(ward_kind).lower())
+    return admission_features(
+        age_years=age_years if age_years is not None else age,
+        sex=sex,
+        diagnoses=diagnoses,
+        specialty=specialty,
+        **fields,  # type: ignore[arg-type]
     )
 
 

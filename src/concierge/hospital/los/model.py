@@ -37,7 +37,7 @@ SURVIVAL_DAYS = 30  # survival is reported for d = 0..30
 MAX_TARGET = SURVIVAL_DAYS  # longer stays are modelled as 30 days
 COVERAGE = 0.80
 ARTEFACT_NAME = "los_model.skops"
-CARD_NAME = "los_model.json"
+CARD_NAME = "los_model_card.json"
 ATTRIBUTION = (
     "Diabetes 130-US hospitals for years 1999-2008, UCI Machine Learning Repository; "
     "Strack et al. (2014), BioMed Research International, doi:10.1155/2014/781670. CC BY 4.0."
@@ -232,13 +232,34 @@ def default_model() -> LosModel:
 
 
 def predict_stay(
-    features: F.AdmissionFeatures | Mapping[str, object], *, model: LosModel | None = None
+    features: F.AdmissionFeatures | Mapping[str, object] | None = None,
+    *,
+    model: LosModel | None = None,
+    **fields: object,
 ) -> StayPrediction:
-    """Predicted length of stay of one admission, from what is known at admission only."""
+    """Predicted length of stay of one admission, from what is known at admission only.
+
+    Pass `AdmissionFeatures`, a dict of data-set columns, or the product's fields as keywords
+    (see `features.features_from_fields`: age, sex, admission_type, diagnoses, reason, …).
+    """
+    if features is None:
+        features = F.features_from_fields(**fields)
+    elif fields:
+        raise TypeError("pass either features or keyword fields, not both")
     return (model or default_model()).predict_one(features)
 
 
+def shipped_card() -> dict:
+    """The model card of the shipped artefact (data, attribution, held-out figures)."""
+    return json.loads(card_path(shipped_model_path()).read_text())
+
+
 # ---------------------------------------------------------------------------- persistence
+
+
+def card_path(path: Path) -> Path:
+    """The model card beside an artefact: los_model.skops -> los_model_card.json."""
+    return path.with_name(f"{path.stem}_card.json")
 
 
 def save(model: LosModel, path: Path) -> None:
@@ -257,7 +278,7 @@ def save(model: LosModel, path: Path) -> None:
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     sio.dump(state, path, compression=8)  # zipfile.ZIP_DEFLATED
-    path.with_suffix(".json").write_text(json.dumps(model.card, indent=2) + "\n")
+    card_path(path).write_text(json.dumps(model.card, indent=2) + "\n")
 
 
 def load(path: Path) -> LosModel:
@@ -271,8 +292,8 @@ def load(path: Path) -> LosModel:
     state = sio.loads(data, trusted=TRUSTED_TYPES)
     if state.get("format") != FORMAT:
         raise ValueError(f"unsupported model format {state.get('format')!r}")
-    card_path = Path(path).with_suffix(".json")
-    card = json.loads(card_path.read_text()) if card_path.exists() else {}
+    card_file = card_path(Path(path))
+    card = json.loads(card_file.read_text()) if card_file.exists() else {}
     return LosModel(
         point=state["point"],
         encodings=state["encodings"],
@@ -294,13 +315,21 @@ def read_stays(paths: Iterable[Path | str | io.IOBase]) -> pd.DataFrame:
 
     Patient numbers are prefixed by the file's position so that two files' patients never merge.
     """
+    return read_stays_counted(paths)[0]
+
+
+def read_stays_counted(
+    paths: Iterable[Path | str | io.IOBase],
+) -> tuple[pd.DataFrame, list[int]]:
+    """`read_stays`, plus the number of rows each file held."""
     frames = []
     for i, path in enumerate(paths):
         frame = pd.read_csv(path, na_values=["?"], keep_default_na=True, low_memory=False)
         if F.GROUP in frame:
             frame[F.GROUP] = f"{i}:" + frame[F.GROUP].astype(str)
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    counts = [len(f) for f in frames]
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), counts
 
 
 def clean_target(frame: pd.DataFrame) -> pd.DataFrame:
@@ -572,7 +601,7 @@ def _train(
     test_frame = frame.iloc[test_rows].reset_index(drop=True)
     figures, _ = score(model, test_frame)
     reference = reference_mae(fit_frame, test_frame) if with_reference and len(test_frame) else None
-    model.card = model_card(
+    model.card = build_card(
         model,
         sources=sources,
         rows={"fit": len(fit_rows), "calibration": len(cal_rows), "test": len(test_rows)},
@@ -583,7 +612,7 @@ def _train(
     return TrainingResult(model=model, test=figures, reference_mae=reference, seconds=seconds)
 
 
-def model_card(
+def build_card(
     model: LosModel,
     *,
     sources: Sequence[Mapping[str, object]],
