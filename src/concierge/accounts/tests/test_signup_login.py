@@ -98,3 +98,17 @@ def test_login_is_rate_limited(client):
         response = login(client, "me@example.com", password="wrong")
     assert response.status_code in (200, 429)
     assert "too many" in response.content.decode().lower()
+
+
+def test_password_reset_mail_goes_through_the_outbox(client, django_capture_on_commit_callbacks):
+    UserFactory(email="me@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": "me@example.com"})
+    assert response.status_code == 302
+    assert mail.outbox and "/accounts/password/reset/key/" in mail.outbox[-1].body
+
+
+def test_password_reset_for_an_unknown_address_says_so(client):
+    response = client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
+    assert response.status_code == 200
+    assert "not assigned to any user account" in response.content.decode()
