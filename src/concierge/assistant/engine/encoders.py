@@ -10,6 +10,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -31,17 +32,21 @@ def word_features(text: str) -> list[str]:
     return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
 
 
-def char_features(text: str, low: int = 2, high: int = 5) -> list[str]:
+def char_features(text: str) -> list[str]:
     """Character 2–5-grams inside each word of the sound skeleton (padded with spaces)."""
     out: list[str] = []
     for word in skeleton(text).split():
-        padded = f" {word} "
-        size = len(padded)
-        for n in range(low, high + 1):
-            if n > size:
-                break
-            out.extend(padded[i : i + n] for i in range(size - n + 1))
+        out.extend(_word_ngrams(word))
     return out
+
+
+@lru_cache(maxsize=200_000)
+def _word_ngrams(word: str, low: int = 2, high: int = 5) -> tuple[str, ...]:
+    padded = f" {word} "
+    size = len(padded)
+    return tuple(
+        padded[i : i + n] for n in range(low, min(high, size) + 1) for i in range(size - n + 1)
+    )
 
 
 class _Block:

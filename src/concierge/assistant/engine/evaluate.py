@@ -87,12 +87,16 @@ def run_evaluation(
     holdout: bool = False,
     latency_limit: int = 1000,
     engine_options: dict | None = None,
+    unseen_intents: int = 0,
 ) -> dict:
     """Train on TRAIN files' train/oos_train, tune on their val/oos_val, score TEST.
 
     ``holdout``: the validation rows are split in two (every other row): the threshold is
     chosen on one half and, when TEST is one of the TRAIN files scored on ``val``/``oos_val``,
     only the other half is scored — honest figures from files without a test split.
+    ``unseen_intents``: remove that many answers (every k-th, sorted) from training and tuning
+    and add their test questions to the out-of-scope test set — out-of-scope questions of
+    kinds never seen, as in MASSIVE's held-back intents.
     """
     train_rows: list[tuple[str, str]] = []
     oos_rows: list[str] = []
@@ -114,6 +118,16 @@ def run_evaluation(
             test_in = halves(test_in, part=1)
         if oos_split in ("val", "oos_val"):
             test_oos = halves(test_oos, part=1)
+
+    hidden: set[str] = set()
+    if unseen_intents:
+        answers = sorted({a for _, a in train_rows})
+        step = max(1, len(answers) // unseen_intents)
+        hidden = set(answers[step // 2 :: step][:unseen_intents])
+        train_rows = [r for r in train_rows if r[1] not in hidden]
+        val_in = [r for r in val_in if r[1] not in hidden]
+        test_oos += [t for t, a in test_in if a in hidden]
+        test_in = [r for r in test_in if r[1] not in hidden]
 
     started = time.perf_counter()
     engine = Engine(encoder=encoder, **(engine_options or {}))
@@ -141,6 +155,7 @@ def run_evaluation(
         "answers": len(engine.classes),
         "fit_seconds": round(fit_s, 2),
         "holdout": holdout,
+        "unseen_intents": sorted(hidden),
     }
 
 

@@ -64,7 +64,7 @@ class Engine:
 
     encoder: str = "tfidf"
     svm_c: float = 1.0
-    svm_weight: float = 0.7
+    svm_weight: float = 0.5
     oos_weight: float = 1.0
     romanise: bool = True
     threshold: float = 0.5
@@ -109,14 +109,18 @@ class Engine:
         return self
 
     def _variants(self, text: str) -> list[str]:
+        """The question, and for Devanagari Hindi its chat-style romanisation too.
+
+        One romanised spelling is enough: the encoder compares Latin text by its sound
+        skeleton, which maps "gaana"/"gana", "karein"/"karen" to the same n-grams.
+        """
         if not text:
             return []
         out = [text]
         if self.romanise and any(0x0900 <= ord(c) <= 0x097F for c in text):
-            for casual in (False, True):
-                latin = romanise_hindi(text, casual=casual)
-                if latin not in out:
-                    out.append(latin)
+            latin = romanise_hindi(text, casual=True)
+            if latin != text:
+                out.append(latin)
         return out
 
     @property
@@ -174,7 +178,9 @@ class Engine:
         order = np.argsort(-row)[: max(1, alternatives)]
         confs = self._calibrate(row[order] - penalty[0])
         classes = self._fitted["classes"]
-        alts = tuple((str(classes[i]), round(float(c), 4)) for i, c in zip(order, confs, strict=True))
+        alts = tuple(
+            (str(classes[i]), round(float(c), 4)) for i, c in zip(order, confs, strict=True)
+        )
         best_conf = float(confs[0])
         answer = alts[0][0] if best_conf >= self.threshold else None
         return Prediction(answer, best_conf, language, alts)
@@ -288,24 +294,33 @@ def choose_threshold(
     val_oos: Sequence[str],
     *,
     min_oos_recall: float = 0.75,
+    unseen_oos: bool = True,
 ) -> ThresholdChoice:
     """Calibrate confidences and pick the abstention threshold on validation data only.
 
     Objective: the highest in-scope accuracy (a rejected in-scope question counts as wrong)
     among thresholds that reject at least ``min_oos_recall`` of the out-of-scope questions;
     ties go to the lowest threshold. Without out-of-scope rows, plain accuracy decides.
+    ``unseen_oos``: score the out-of-scope validation questions without the penalty learnt
+    from ``oos_examples``, so the threshold also holds for kinds of question never seen.
     Sets ``engine.calibration`` and ``engine.threshold`` and returns the choice.
     """
     texts_in = [clean(t) or " " for t, _ in val_in]
     gold = np.array([str(a) for _, a in val_in])
     texts_oos = [clean(t) or " " for t in val_oos]
-    raw, penalty = engine.raw_scores(texts_in + texts_oos) if texts_in + texts_oos else ([], [])
-    if not len(raw):
+    if not texts_in and not texts_oos:
         raise ValueError("choose_threshold needs validation questions")
+    raw, penalty = engine.raw_scores(texts_in + texts_oos)
+    n_in = len(texts_in)
+    if unseen_oos:
+        # The out-of-scope penalty knows the oos_train questions, and oos_val questions are of
+        # the same kinds: with it the threshold would be tuned for out-of-scope questions
+        # the engine has already seen. Tune as if they were new kinds instead.
+        penalty = penalty.copy()
+        penalty[n_in:] = 0.0
     classes = engine._fitted["classes"]
     best = raw.argmax(axis=1)
     top = raw[np.arange(len(raw)), best] - penalty
-    n_in = len(texts_in)
     right = np.zeros(len(raw), dtype=bool)
     right[:n_in] = classes[best[:n_in]] == gold
     engine.calibration = _fit_calibration(top, right)

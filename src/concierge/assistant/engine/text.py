@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 #: Longest message the engine looks at; the rest is ignored (a chat message, not a book).
 MAX_CHARS = 1000
@@ -346,9 +347,14 @@ def skeleton(text: str) -> str:
     text = text.lower()
     if not any("a" <= c <= "z" for c in text):
         return text
+    return " ".join(filter(None, (_word_skeleton(w) for w in text.split())))
+
+
+@lru_cache(maxsize=200_000)
+def _word_skeleton(word: str) -> str:
     kept: list[str] = []
     # Only touch Latin runs so Devanagari/Tamil characters survive.
-    for chunk in re.split(r"([^\x00-\x7f]+)", text):
+    for chunk in re.split(r"([^\x00-\x7f]+)", word):
         if chunk and ord(chunk[0]) > 0x7F:
             kept.append(chunk)
             continue

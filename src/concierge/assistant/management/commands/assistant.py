@@ -26,27 +26,44 @@ class Command(BaseCommand):
             "evaluate",
             help="train a throw-away engine on TRAIN files, tune on their val, score TEST",
         )
-        ev.add_argument("--train", action="append", required=True, type=Path,
-                        help="JSON file with train/val/oos_train/oos_val (repeatable: joined)")
+        ev.add_argument(
+            "--train",
+            action="append",
+            required=True,
+            type=Path,
+            help="JSON file with train/val/oos_train/oos_val (repeatable: joined)",
+        )
         ev.add_argument("--test", required=True, type=Path, help="JSON file with test/oos_test")
         ev.add_argument("--encoder", default="tfidf", choices=sorted(ENCODERS))
         ev.add_argument("--test-split", default="test", help="in-scope key of TEST (default test)")
-        ev.add_argument("--oos-split", default="oos_test",
-                        help="out-of-scope key of TEST (default oos_test)")
-        ev.add_argument("--min-oos-recall", type=float, default=DEFAULT_MIN_OOS_RECALL,
-                        help="threshold objective: best accuracy with at least this OOS recall "
-                        "on validation")
-        ev.add_argument("--holdout", action="store_true",
-                        help="tune on every other validation row and, when scoring a "
-                        "validation split, score only the other rows (honest local figures)")
+        ev.add_argument(
+            "--oos-split", default="oos_test", help="out-of-scope key of TEST (default oos_test)"
+        )
+        ev.add_argument(
+            "--min-oos-recall",
+            type=float,
+            default=DEFAULT_MIN_OOS_RECALL,
+            help="threshold objective: best accuracy with at least this OOS recall on validation",
+        )
+        ev.add_argument(
+            "--holdout",
+            action="store_true",
+            help="tune on every other validation row and, when scoring a "
+            "validation split, score only the other rows (honest local figures)",
+        )
 
         lid = sub.add_parser("langid", help="accuracy of detect_language on [text, lang] rows")
         lid.add_argument("--data", required=True, type=Path)
 
-        build = sub.add_parser("build-langid",
-                               help="rebuild the shipped Latin-script (en / hi-Latn) model")
-        build.add_argument("--data", required=True, type=Path,
-                           help="the shared data folder (multilingual_intents/, clinc150/)")
+        build = sub.add_parser(
+            "build-langid", help="rebuild the shipped Latin-script (en / hi-Latn) model"
+        )
+        build.add_argument(
+            "--data",
+            required=True,
+            type=Path,
+            help="the shared data folder (multilingual_intents/, clinc150/)",
+        )
 
     def handle(self, *args, **options):
         action = options["action"]
