@@ -48,7 +48,12 @@ class StartIn(Schema):
     language: str = Field("", max_length=8)
 
 
-class StartOut(ConversationOut):
+class StartOut(Schema):
+    id: int
+    organisation: str
+    status: str
+    language: str
+    started_at: datetime
     messages: list[MessageOut]
 
 

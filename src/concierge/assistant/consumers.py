@@ -188,7 +188,6 @@ class VisitorChatConsumer(ConciergeConsumer):
         }
 
     def _say(self, text) -> list[dict]:
-        self.conversation.refresh_from_db()
         msgs = services.visitor_says(conversation=self.conversation, text=text, user=self.visitor)
         self.conversation.refresh_from_db(fields=["status", "language", "script"])
         return [selectors.message_payload(m) for m in msgs]

@@ -317,10 +317,11 @@ class QuestionGroup:
 
 
 def unanswered_groups(
-    *, organisation, limit: int = 300, similarity: float = 0.45
+    *, organisation, limit: int = 300, similarity: float = 0.3
 ) -> list[QuestionGroup]:
-    """Open unanswered questions, grouped by similarity (character n-gram tf-idf, cosine),
-    biggest group first."""
+    """Open unanswered questions grouped by similarity (character 3–5-gram tf-idf, cosine,
+    single link: a question joins the group of its most similar earlier question), biggest
+    group first."""
     items = list(
         UnansweredQuestion.objects.filter(
             organisation=organisation, resolved_at__isnull=True
@@ -332,23 +333,25 @@ def unanswered_groups(
 
     texts = [i.text.lower() for i in items]
     try:
-        X = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit_transform(texts)
+        X = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).fit_transform(texts)
+        sims = (X @ X.T).toarray()
     except ValueError:  # nothing but punctuation
-        X = None
+        sims = None
     groups: list[QuestionGroup] = []
-    centres: list[int] = []
+    group_of: list[int] = []
     for idx, item in enumerate(items):
-        placed = False
-        if X is not None and centres:
-            sims = (X[centres] @ X[idx].T).toarray().ravel()
-            best = int(sims.argmax())
-            if sims[best] >= similarity:
-                g = groups[best]
-                placed = True
-        if not placed:
-            g = QuestionGroup(texts=[], ids=[], languages=[], reasons=[], last_at=item.created_at)
-            groups.append(g)
-            centres.append(idx)
+        g_index = -1
+        if sims is not None and idx:
+            best = int(sims[idx, :idx].argmax())
+            if sims[idx, best] >= similarity:
+                g_index = group_of[best]
+        if g_index < 0:
+            groups.append(
+                QuestionGroup(texts=[], ids=[], languages=[], reasons=[], last_at=item.created_at)
+            )
+            g_index = len(groups) - 1
+        group_of.append(g_index)
+        g = groups[g_index]
         if item.text not in g.texts:
             g.texts.append(item.text)
         g.ids.append(item.pk)

@@ -565,7 +565,7 @@ def _mark_missing(ans: Answer, *, organisation, language: str, fallback: str) ->
 # =========================================================================== conversations
 def _romanise(text: str, conversation: Conversation) -> str:
     if conversation.language == "hi" and conversation.script == "latn" and romanise_hindi:
-        return romanise_hindi(text, casual=True)
+        return romanise_hindi(text, casual=True).replace("।", ".").replace("॥", ".")
     return text
 
 
@@ -654,6 +654,7 @@ def _touch(conversation: Conversation, **fields) -> None:
 def visitor_says(*, conversation: Conversation, text, user=None) -> list[Message]:
     """One visitor message and everything that follows from it. Returns the new messages
     (the visitor's first)."""
+    conversation.refresh_from_db()
     if conversation.status == Conversation.Status.CLOSED:
         raise ValidationError({"text": _("This chat has ended. Start a new one to ask again.")})
     clean, problem = _validated_text(text)
@@ -784,6 +785,7 @@ def _record_missing(organisation, ans: Answer) -> None:
 @transaction.atomic
 def mark_helpful(*, conversation: Conversation, message_id: int, helpful: bool) -> list[Message]:
     """ "Did this help?" — a second "no" hands the chat to a person."""
+    conversation.refresh_from_db()
     msg = conversation.messages.filter(pk=message_id, sender=Message.Sender.BOT).first()
     if msg is None:
         raise ValidationError({"message_id": _("No such answer in this chat.")})
@@ -835,6 +837,7 @@ def mark_helpful(*, conversation: Conversation, message_id: int, helpful: bool) 
 
 @transaction.atomic
 def set_language(*, conversation: Conversation, language: str, script: str = "") -> list[Message]:
+    conversation.refresh_from_db()
     allowed = selectors.settings_for(organisation=conversation.organisation).language_list
     if language not in allowed:
         raise ValidationError({"language": _("This chat does not speak that language.")})
@@ -1018,6 +1021,7 @@ def _offline_message(conversation: Conversation, *, subject: str, transcript: st
 
 @transaction.atomic
 def give_contact(*, conversation: Conversation, email: str, name: str = "") -> list[Message]:
+    conversation.refresh_from_db()
     email = (email or "").strip()
     try:
         validate_email(email)
@@ -1093,6 +1097,7 @@ def accept_chat(*, agent, conversation: Conversation) -> list[Message]:
 
 @transaction.atomic
 def agent_says(*, agent, conversation: Conversation, text) -> Message:
+    conversation.refresh_from_db()
     if conversation.agent_id != agent.pk or conversation.status != Conversation.Status.LIVE:
         raise PermissionDenied(_("This chat is not yours."))
     clean, problem = _validated_text(text)
@@ -1147,6 +1152,7 @@ def _closing(conversation: Conversation) -> list[Message]:
 def end_conversation(
     *, conversation: Conversation, by_visitor: bool = True, agent=None
 ) -> list[Message]:
+    conversation.refresh_from_db()
     if agent is not None and conversation.agent_id != agent.pk:
         raise PermissionDenied(_("This chat is not yours."))
     if conversation.status == Conversation.Status.CLOSED:
@@ -1195,6 +1201,7 @@ def rate_conversation(*, conversation: Conversation, user=None, score, comment: 
 
 @transaction.atomic
 def email_transcript(*, conversation: Conversation, email: str = "") -> None:
+    conversation.refresh_from_db()
     from concierge.notifications.services import queue_email
 
     email = (email or conversation.visitor_email or "").strip()
