@@ -4,6 +4,7 @@ Stored with skops (no pickle of untrusted types)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +17,8 @@ MIN_CONFIDENCE = 0.35
 
 
 def text_of(payee: str, note: str, amount=None) -> str:
-    text = f"{payee} {note}".lower()
+    # Digits (UPI references, card numbers, dates) say nothing about the category.
+    text = re.sub(r"\d+", "0", f"{payee} {note}".lower())
     if amount is not None:
         # A coarse amount bucket helps tell rent from groceries at the same shop.
         text += f" amt{len(str(int(abs(amount))))}"
@@ -51,14 +53,15 @@ class Suggestion:
 def predict(model: Pipeline, texts: list[str]) -> list[Suggestion | None]:
     if not texts:
         return []
-    probs = model.predict_proba(texts)
+    unique = sorted(set(texts))  # statements repeat payees: predict each text once
+    probs = model.predict_proba(unique)
     classes = model.classes_
-    out: list[Suggestion | None] = []
-    for row in probs:
+    by_text: dict[str, Suggestion | None] = {}
+    for text, row in zip(unique, probs, strict=True):
         best = int(np.argmax(row))
         conf = float(row[best])
-        out.append(Suggestion(int(classes[best]), conf) if conf >= MIN_CONFIDENCE else None)
-    return out
+        by_text[text] = Suggestion(int(classes[best]), conf) if conf >= MIN_CONFIDENCE else None
+    return [by_text[t] for t in texts]
 
 
 def dumps(model: Pipeline) -> bytes:

@@ -205,9 +205,7 @@ def totals_of(*, user, qs: QuerySet[Transaction], filters: TxnFilter | None = No
         rows = MonthTotal.objects.filter(owner=user).values("kind").annotate(
             t=Sum("total"), n=Sum("count"))
         by = {r["kind"]: r for r in rows}
-        transfers = Transaction.objects.filter(owner=user, deleted_at__isnull=True,
-                                               kind="transfer").count()
-        return Totals(count=sum(r["n"] or 0 for r in rows) + transfers,
+        return Totals(count=sum(r["n"] or 0 for r in rows),
                       income=by.get("income", {}).get("t") or ZERO,
                       expense=by.get("expense", {}).get("t") or ZERO)
     agg = qs.order_by().aggregate(
@@ -231,10 +229,11 @@ def page_after(qs: QuerySet[Transaction], *, cursor: str = "", per_page: int = 5
     match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})_(\d+)", cursor or "")
     if match:
         on, pk = date.fromisoformat(match.group(1)), int(match.group(2))
+        # The redundant range on `on` lets the (owner, on, id) index seek instead of scan.
         if backwards:
-            qs = qs.filter(Q(on__gt=on) | Q(on=on, id__gt=pk)).order_by("on", "id")
+            qs = qs.filter(Q(on__gt=on) | Q(on=on, id__gt=pk), on__gte=on).order_by("on", "id")
         else:
-            qs = qs.filter(Q(on__lt=on) | Q(on=on, id__lt=pk))
+            qs = qs.filter(Q(on__lt=on) | Q(on=on, id__lt=pk), on__lte=on)
     rows = list(qs[: per_page + 1])
     more = len(rows) > per_page
     rows = rows[:per_page]
@@ -524,7 +523,7 @@ def report(*, user, day: date, period: str = "month") -> Report:
         current = row["month"] >= start
         if row["kind"] == "income":
             inc, pinc = (inc + row["t"], pinc) if current else (inc, pinc + row["t"])
-        else:
+        elif row["kind"] == "expense":
             exp, pexp = (exp + row["t"], pexp) if current else (exp, pexp + row["t"])
     return Report(
         period=period, start=start, end=end, prev_start=prev_start, prev_end=prev_end,
@@ -554,8 +553,13 @@ def rewards(*, user, today: date | None = None) -> Rewards:
     from django.utils.translation import gettext as _
 
     today = today or today_for(user)
+    from datetime import datetime, time
+
+    from django.utils import timezone as tz
+
+    since = tz.make_aware(datetime.combine(today - timedelta(days=60), time.min))
     days = set(Transaction.objects.filter(
-        owner=user, created_at__date__gte=today - timedelta(days=400)).exclude(
+        owner=user, created_at__gte=since).exclude(
         source__in=["import", "recurring"]).values_list("created_at__date", flat=True)
         .distinct())
     streak, day = 0, today

@@ -363,7 +363,7 @@ def _bump_total(*, owner_id, month: date, category_id, kind: str, amount: Decima
 def _contributions(txn: Transaction, splits: list[Split] | None = None):
     """(category_id, kind, home amount) this transaction adds to month totals."""
     if txn.kind == Transaction.Kind.TRANSFER:
-        return []
+        return [(None, txn.kind, txn.home_amount)]  # counted, never spending or income
     if txn.is_split:
         parts = splits if splits is not None else list(txn.splits.all())
         return [(s.category_id, txn.kind, s.home_amount) for s in parts]

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import plotly.graph_objects as go
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from concierge.core.charts import Chart
+from concierge.finance import charts as fc
 from concierge.finance import forms, reports, selectors, services
+from concierge.finance.charts import Figure
 from concierge.finance.models import Transaction
 
 
@@ -45,17 +46,18 @@ def _month_param(request, default: date) -> date:
 
 def _charts(user, month: date, statuses) -> dict[str, Chart]:
     cur = user.currency
-    bars = go.Figure(go.Bar(
-        x=[float(s.spent) for s in statuses], y=[s.name for s in statuses], orientation="h",
-        marker_color=["#dc3545" if s.percent >= 100 else "#fd7e14" if s.percent >= 80
-                      else "#198754" for s in statuses], name=_("Spent")))
-    bars.add_trace(go.Scatter(x=[float(s.limit) for s in statuses], y=[s.name for s in statuses],
-                              mode="markers", marker={"symbol": "line-ns-open", "size": 18,
-                                                      "color": "#212529"}, name=_("Limit")))
+    names = [s.name for s in statuses]
+    bars = Figure([
+        fc.bar([float(s.spent) for s in statuses], names, _("Spent"), orientation="h",
+               marker={"color": ["#dc3545" if s.percent >= 100 else "#fd7e14"
+                                 if s.percent >= 80 else "#198754" for s in statuses]}),
+        {"type": "scatter", "mode": "markers", "x": [float(s.limit) for s in statuses],
+         "y": names, "name": _("Limit"),
+         "marker": {"symbol": "line-ns-open", "size": 18, "color": "#212529"}}])
     by_cat = selectors.spending_by_category(user=user, start=month, end=services.month_end(month))
-    donut = go.Figure(go.Pie(labels=[c.name for c in by_cat],
-                             values=[float(c.amount) for c in by_cat], hole=0.55,
-                             textinfo="percent", textposition="inside", sort=True))
+    donut = Figure([{"type": "pie", "labels": [c.name for c in by_cat],
+                     "values": [float(c.amount) for c in by_cat], "hole": 0.55,
+                     "textinfo": "percent", "textposition": "inside", "sort": True}])
     daily = selectors.daily_spending(user=user, month=month)
     today = services.today_for(user)
     running, cumulative = Decimal(0), []
@@ -65,20 +67,19 @@ def _charts(user, month: date, statuses) -> dict[str, Chart]:
     overall = next((s for s in statuses if s.budget.category_id is None), None)
     days = len(daily)
     pace_total = overall.limit if overall else sum((v for _d, v in daily), Decimal(0))
-    day_fig = go.Figure(go.Bar(x=[d.day for d, _v in daily], y=[float(v) for _d, v in daily],
-                               name=_("Spent that day")))
-    day_fig.add_trace(go.Scatter(x=[d.day for d, _v in daily], y=cumulative, name=_("So far"),
-                                 yaxis="y2", mode="lines"))
-    day_fig.add_trace(go.Scatter(x=[d.day for d, _v in daily],
-                                 y=[float(pace_total) * (i + 1) / days for i in range(days)],
-                                 name=_("Even pace to the budget") if overall else _("Pace"),
-                                 yaxis="y2", mode="lines", line={"dash": "dot"}))
-    day_fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "showgrid": False})
+    xs = [d.day for d, _v in daily]
+    day_fig = Figure([
+        fc.bar(xs, [float(v) for _d, v in daily], _("Spent that day")),
+        fc.line(xs, cumulative, _("So far"), yaxis="y2"),
+        fc.line(xs, [float(pace_total) * (i + 1) / days for i in range(days)],
+                _("Even pace to the budget") if overall else _("Pace"), yaxis="y2",
+                line={"dash": "dot"})],
+        {"yaxis2": {"overlaying": "y", "side": "right", "showgrid": False, "rangemode":
+                    "tozero"}, "yaxis": {"rangemode": "tozero"}})
     months = selectors.income_vs_expense(user=user, months=12, until=month)
-    ie = go.Figure([go.Bar(x=[m.strftime("%b %y") for m, _i, _e in months],
-                           y=[float(i) for _m, i, _e in months], name=_("Income")),
-                    go.Bar(x=[m.strftime("%b %y") for m, _i, _e in months],
-                           y=[float(e) for _m, _i, e in months], name=_("Spending"))])
+    labels = [m.strftime("%b %y") for m, _i, _e in months]
+    ie = Figure([fc.bar(labels, [float(i) for _m, i, _e in months], _("Income")),
+                 fc.bar(labels, [float(e) for _m, _i, e in months], _("Spending"))])
     return {
         "budgets": Chart(bars, _("This month: spent vs budget (%(cur)s)") % {"cur": cur},
                          [_("Budget"), _("Spent"), _("Limit"), "%"],
@@ -459,11 +460,10 @@ def _report_params(request):
 def report(request):
     period, day = _report_params(request)
     rep = selectors.report(user=request.user, day=day, period=period)
-    chart = Chart(go.Figure([
-        go.Bar(x=[c.name for c in rep.by_category[:10]],
-               y=[float(c.amount) for c in rep.by_category[:10]], name=_("This period")),
-        go.Bar(x=[c.name for c in rep.by_category[:10]],
-               y=[float(c.previous) for c in rep.by_category[:10]], name=_("Previous period"))]),
+    top = rep.by_category[:10]
+    chart = Chart(Figure([
+        fc.bar([c.name for c in top], [float(c.amount) for c in top], _("This period")),
+        fc.bar([c.name for c in top], [float(c.previous) for c in top], _("Previous period"))]),
         _("Spending by category, compared"), [_("Category"), _("This period"), _("Previous")],
         [[c.name, c.amount, c.previous] for c in rep.by_category])
     prev_day = services.month_start(rep.prev_start)
