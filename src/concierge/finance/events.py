@@ -8,15 +8,18 @@ from concierge.notifications.registry import EventType, register
 
 register(EventType(
     key="finance.budget_warning",
+    # xgettext:no-python-format
     title=_("{{ budget }}: {{ percent }}% of your monthly budget used"),
     body=_("You have spent {{ spent }} of {{ limit }} {{ currency }} this month "
            "({{ month }}). {{ left }} {{ currency }} left."),
+    # xgettext:no-python-format
     description=_("A budget reaches a warning threshold (80 % by default)."),
 ))
 register(EventType(
     key="finance.budget_exceeded",
     title=_("{{ budget }}: budget reached ({{ percent }}%)"),
     body=_("You have spent {{ spent }} of {{ limit }} {{ currency }} this month ({{ month }})."),
+    # xgettext:no-python-format
     description=_("A budget reaches 100 % or more."),
 ))
 register(EventType(

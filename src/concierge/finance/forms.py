@@ -134,6 +134,7 @@ class BudgetForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
+    # xgettext:no-python-format
     warn_thresholds = forms.CharField(label=_("Warn me at (% of a budget)"), max_length=40,
                                       help_text=_("Comma-separated, e.g. 80,100."))
     reminder_days = forms.IntegerField(label=_("Remind me after this many days without a "
