@@ -135,12 +135,14 @@ class Plan:
     model: str
 
 
-def plans(*, store: Store) -> dict[int, Plan]:
+def plans(*, store: Store, item_ids: list[int] | None = None) -> dict[int, Plan]:
     """Safety stock, reorder point and order quantity from the stored forecast, over each
     item's supplier lead time. Uses the engine's own functions when it has them."""
     module = engine()
-    rules = {r.item_id: r for r in ReorderRule.objects.filter(store=store).select_related(
-        "item__supplier")}
+    rules = ReorderRule.objects.filter(store=store).select_related("item__supplier")
+    if item_ids is not None:
+        rules = rules.filter(item_id__in=item_ids)
+    rules = {r.item_id: r for r in rules}
     rows: dict[int, list] = {}
     for f in DemandForecast.objects.filter(store=store, day__gte=timezone.localdate(),
                                            item_id__in=rules).order_by("day"):

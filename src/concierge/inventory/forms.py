@@ -27,6 +27,7 @@ class StoreBoundForm(forms.Form):
         if "location" in self.fields:
             self.fields["location"].queryset = Location.objects.filter(store=store).order_by(
                 "code")
+            self.fields["location"].label_from_instance = lambda loc: f"{loc.code} — {loc.name}"
         if "batch" in self.fields:
             self.fields["batch"].queryset = (Batch.objects.filter(item=item) if item
                                              else Batch.objects.none())

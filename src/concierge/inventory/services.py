@@ -70,7 +70,8 @@ def _locked(model, **lookup):
 
 
 def _whole_units(item: Item, quantity: Decimal, field_name: str = "quantity") -> None:
-    if item.unit in (Item.Unit.EACH, Item.Unit.PACK, Item.Unit.BOX) and quantity != quantity.to_integral_value():
+    counted = item.unit in (Item.Unit.EACH, Item.Unit.PACK, Item.Unit.BOX)
+    if counted and quantity != quantity.to_integral_value():
         raise ValidationError({field_name: _("%(item)s is counted in whole %(unit)s.") % {
             "item": item.name, "unit": item.get_unit_display()}})
 
@@ -96,8 +97,10 @@ def _fmt(value: Decimal) -> str:
 def _post(*, kind: str, item: Item, store: Store, location: Location, batch: Batch | None,
           quantity: Decimal, user=None, unit_cost: Decimal | None = None,
           unit_price: Decimal | None = None, allow_negative: bool | None = None,
-          check_reserved: bool = False, at=None, **refs) -> Movement:
-    """Write one ledger line and update the stock rows it touches (already inside atomic)."""
+          check_reserved: bool = False, at=None, stock: ItemStock | None = None,
+          level: StockLevel | None = None, **refs) -> Movement:
+    """Write one ledger line and update the stock rows it touches (already inside atomic).
+    `stock` and `level` may be passed when the caller already holds their row locks."""
     quantity = Decimal(quantity)
     if quantity == 0:
         raise ValidationError({"quantity": _("The quantity cannot be zero.")})
@@ -105,8 +108,10 @@ def _post(*, kind: str, item: Item, store: Store, location: Location, batch: Bat
         raise ValidationError({"location": _("That location is not in %(store)s.") % {
             "store": store.name}})
     allow_negative = store.allow_negative_stock if allow_negative is None else allow_negative
-    stock = _locked(ItemStock, item=item, store=store)
-    level = _locked(StockLevel, item=item, store=store, location=location, batch=batch)
+    if stock is None:
+        stock = _locked(ItemStock, item=item, store=store)
+    if level is None or level.pk is None:
+        level = _locked(StockLevel, item=item, store=store, location=location, batch=batch)
     if quantity < 0 and not allow_negative:
         if level.quantity + quantity < 0:
             where = f"{location.code}" + (f" / {batch.code}" if batch else "")
@@ -180,8 +185,10 @@ def _usual_quantity(*, item: Item, store: Store, kind: str) -> Decimal | None:
 
 
 def _confirm_unusual(*, item, store, kind, quantity, confirm: bool, field_name="quantity"):
+    if confirm:
+        return
     usual = _usual_quantity(item=item, store=store, kind=kind)
-    if not confirm and usual and abs(quantity) > usual * UNUSUAL_FACTOR:
+    if usual and abs(quantity) > usual * UNUSUAL_FACTOR:
         raise ValidationError({field_name: ValidationError(_(
             "%(qty)s %(unit)s of %(item)s is far above the usual %(usual)s. Tick “confirm” "
             "if this is right.") % {"qty": _fmt(abs(quantity)), "unit": item.get_unit_display(),
@@ -403,6 +410,7 @@ def receive_stock(*, user, store: Store, lines: list[ReceiptLine], supplier: Sup
     require(user, "inventory.move_stock", store)
     if not lines:
         raise ValidationError({"lines": _("Add at least one line.")})
+    store = Store.objects.get(pk=store.pk)
     delivery_note = delivery_note.strip()
     if purchase_order is not None:
         supplier = purchase_order.supplier
@@ -515,7 +523,7 @@ def _issue(*, kind, user, store, line: SaleLine, check_reserved: bool, **refs) -
     if quantity <= 0:
         raise ValidationError({"quantity": _("The quantity must be above zero.")})
     _whole_units(item, quantity)
-    _locked(ItemStock, item=item, store=store)  # lock order: item-store row first
+    stock = _locked(ItemStock, item=item, store=store)  # lock order: item-store row first
     if line.batch is not None:
         if line.batch.item_id != item.pk:
             raise ValidationError({"batch": _("That batch belongs to another item.")})
@@ -539,7 +547,7 @@ def _issue(*, kind, user, store, line: SaleLine, check_reserved: bool, **refs) -
     return [
         _post(kind=kind, item=item, store=store, location=a.level.location, batch=a.level.batch,
               quantity=-a.quantity, user=user, unit_price=line.unit_price,
-              check_reserved=check_reserved, **refs)
+              check_reserved=check_reserved, stock=stock, level=a.level, **refs)
         for a in allocations
     ]
 
@@ -1069,9 +1077,12 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def _queue_webhooks(*, item: Item, store: Store, stock: ItemStock) -> None:
-    subs = [s for s in WebhookSubscription.objects.filter(
-        organisation_id=store.organisation_id, active=True).prefetch_related("items")
-        if not s.items.all() or any(i.pk == item.pk for i in s.items.all())]
+    # Looked up once per store object: a 10-line sale asks once, not ten times.
+    if not hasattr(store, "_webhook_subs"):
+        store._webhook_subs = list(WebhookSubscription.objects.filter(
+            organisation_id=store.organisation_id, active=True).prefetch_related("items"))
+    subs = [s for s in store._webhook_subs
+            if not s.items.all() or any(i.pk == item.pk for i in s.items.all())]
     for sub in subs:
         delivery = WebhookDelivery.objects.create(
             subscription=sub, next_attempt_at=timezone.now(), payload={

@@ -364,7 +364,7 @@ def item_detail(request, pk):
     from concierge.inventory.models import ReorderRule
 
     rule = ReorderRule.objects.filter(item=item, store=store).first()
-    plan = forecast_link.plans(store=store).get(item.pk) if store else None
+    plan = forecast_link.plans(store=store, item_ids=[item.pk]).get(item.pk) if store else None
     return render(request, "inventory/item.html", _ctx(
         request, store, item=item, by_store=selectors.item_stock_by_store(item=item,
                                                                            user=request.user),
@@ -444,7 +444,7 @@ def item_forecast(request, pk):
 
     return render(request, "inventory/forecast.html", _ctx(
         request, store, item=item, chart=chart, forecast=fc,
-        model=fc[0].model if fc else "", plan=forecast_link.plans(store=store).get(item.pk),
+        model=fc[0].model if fc else "", plan=forecast_link.plans(store=store, item_ids=[item.pk]).get(item.pk),
         rule=ReorderRule.objects.filter(item=item, store=store).first(),
         engine_ready=forecast_link.engine() is not None))
 

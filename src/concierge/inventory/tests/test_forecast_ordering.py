@@ -2,7 +2,7 @@
 
 import pytest
 
-from concierge.inventory.forecasting import reorder_point, safety_stock, suggest_order
+from concierge.inventory.forecasting.ordering import reorder_point, safety_stock, suggest_order
 
 Z95_TWO_SIDED = 1.959963984540054
 Z95 = 1.6448536269514722

@@ -1,0 +1,159 @@
+"""Inventory journeys in a real browser: receive a delivery by scanning, sell until the item
+runs low, get warned, reorder in two clicks and receive the order; borrow stock from another
+store and follow it through approve → ship → receive."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from helpers import login
+
+from concierge.inventory.seed import ITEMS, gtin13
+
+BISCUITS = next(n for n, row in enumerate(ITEMS, start=1) if row[0] == "Marie Biscuits")
+
+
+def choose_store(page, name: str) -> None:
+    page.goto("/inventory/")
+    page.select_option("#store-switch", label=name)
+    page.wait_for_load_state("networkidle")
+    assert name in page.inner_text("h1")
+
+
+def number(text: str) -> Decimal:
+    return Decimal(re.sub(r"[^0-9.\-]", "", text) or "0")
+
+
+def test_receive_by_scanning_sell_low_stock_alert_and_purchase_order(page, new_page, server,
+                                                                     shot):
+    page.set_default_timeout(60_000)  # a shared, busy machine: slow is not broken
+    login(page, "shop@demo.concierge")
+    choose_store(page, "T. Nagar")
+    shot(page, "stock-on-hand")
+
+    # Receive a delivery: the scanner types the barcode into the scan field and presses Enter.
+    page.goto("/inventory/receive/")
+    page.fill("[data-scan-field]", "8901000000000")  # a code nobody has
+    page.press("[data-scan-field]", "Enter")
+    page.wait_for_load_state("networkidle")
+    assert "Unknown barcode 8901000000000" in page.inner_text("main")
+    shot(page, "unknown-barcode")
+    page.fill("[data-scan-field]", gtin13(BISCUITS))
+    page.press("[data-scan-field]", "Enter")
+    page.wait_for_selector("#scanned-item")
+    assert page.inner_text("#scanned-item") == "Marie Biscuits"
+    page.fill("#line-form input[name=quantity]", "24")
+    page.select_option("#line-form select[name=location]", label="F-01 — Shelf 1")
+    shot(page, "scanned-line")
+    page.click("#line-form button")
+    page.wait_for_selector("#receipt-lines td:has-text('Marie Biscuits')")
+    page.select_option("select[name=supplier]", label="Southern FMCG Agencies")
+    page.fill("input[name=delivery_note]", "SF-E2E-1")
+    page.click("#post-receipt")
+    page.wait_for_selector(".alert-success")
+    assert "Received 1 lines into T. Nagar" in page.inner_text(".messages")
+    shot(page, "received")
+
+    # How much is there now, and where does it need reordering?
+    page.goto("/inventory/items/?q=Marie")
+    page.click("text=Marie Biscuits")
+    on_hand = number(page.inner_text("#stock-by-store tr.table-active td:nth-child(2)"))
+    point = Decimal(page.input_value("input[name=reorder_point]") or "0")
+    assert on_hand > point > 0
+    shot(page, "item-before-sale")
+
+    # Sell down to the reorder point: far more than a usual sale, so the page asks to confirm.
+    to_sell = on_hand - point
+    page.goto("/inventory/sell/")
+    page.fill("[data-scan-field]", gtin13(BISCUITS))
+    page.press("[data-scan-field]", "Enter")
+    page.wait_for_selector("#fefo")
+    page.fill("#line-form input[name=quantity]", str(to_sell))
+    page.click("#line-form button")
+    page.wait_for_selector("#sale-lines td:has-text('Marie Biscuits')")
+    page.click("#post-sale")
+    page.wait_for_selector(".is-invalid, .alert-danger, .invalid-feedback, .text-danger")
+    assert "far above the usual" in page.inner_text("main")
+    shot(page, "sale-needs-confirmation")
+    page.check("input[name=confirm]")
+    page.click("#post-sale")
+    page.wait_for_selector(".alert-success")
+    shot(page, "sold")
+
+    # The low-stock warning reaches the manager.
+    manager = new_page()
+    manager.set_default_timeout(60_000)
+    login(manager, "kavya@demo.concierge")
+    manager.goto("/notifications/")
+    assert "Low stock: Marie Biscuits at T. Nagar" in manager.inner_text("main")
+    shot(manager, "manager-low-stock-notification")
+    mails = server.mails_to("kavya@demo.concierge")
+    assert any("Low stock: Marie Biscuits" in m for m in mails)
+
+    # Reorder in two clicks: create the PO from the suggestion, then send it.
+    choose_store(manager, "T. Nagar")
+    manager.goto("/inventory/reorder/")
+    section = manager.locator("section", has_text="Southern FMCG Agencies")
+    assert "Marie Biscuits" in section.inner_text()
+    shot(manager, "reorder-suggestions")
+    section.get_by_role("button", name="Create purchase order").click()
+    manager.wait_for_selector("#send-po")
+    manager.click("#send-po")
+    manager.wait_for_selector(".alert-success")
+    assert manager.inner_text("#po-status") == "Sent"
+    shot(manager, "purchase-order-sent")
+    assert any("Purchase order" in m for m in server.mails_to("po@southern-fmcg.example"))
+
+    # The delivery comes: receive part of it first, then the rest.
+    row = manager.locator("#po-lines tr", has_text="Marie Biscuits")
+    ordered = number(row.locator("td").nth(1).inner_text())
+    biscuits_field = manager.get_by_label("Marie Biscuits", exact=True)
+    biscuits_field.fill(str(ordered / 2))
+    for field in manager.locator("form[action$='/receive/'] input[name^=qty_]").all():
+        if field.get_attribute("id") != biscuits_field.get_attribute("id"):
+            field.fill("")
+    manager.fill("input[name=delivery_note]", "SF-E2E-2")
+    manager.click("#receive-po")
+    manager.wait_for_selector(".alert-success")
+    assert manager.inner_text("#po-status") == "Partly received"
+    shot(manager, "purchase-order-partly-received")
+    biscuits_field = manager.get_by_label("Marie Biscuits", exact=True)
+    biscuits_field.fill(str(ordered - ordered / 2))
+    manager.fill("input[name=delivery_note]", "SF-E2E-3")
+    manager.click("#receive-po")
+    manager.wait_for_selector(".alert-success")
+    shot(manager, "purchase-order-received")
+
+
+def test_transfer_between_two_stores(page, shot):
+    page.set_default_timeout(60_000)
+    login(page, "kavya@demo.concierge")
+    choose_store(page, "T. Nagar")
+    page.goto("/inventory/transfers/")
+    assert "TR-00001" in page.inner_text("#transfer-list")  # the seeded one, in transit
+    shot(page, "transfers")
+    page.click("text=Borrow stock")
+    page.select_option("select[name=from_store]", label="Mylapore — Corner Shops Co-op")
+    page.select_option("select[name=item]", label="Shampoo Sachets (CS-0050)")
+    page.fill("input[name=quantity]", "3")
+    shot(page, "transfer-request")
+    page.click("form button:has-text('Request transfer')")
+    page.wait_for_selector("#transfer-status")
+    assert page.inner_text("#transfer-status") == "Requested"
+    for button, status in [("Approve", "Approved"), ("Ship (stock leaves)", "In transit"),
+                           ("Receive (stock arrives)", "Received")]:
+        page.click(f"button:has-text('{button}')")
+        page.wait_for_selector(".alert-success")
+        assert page.inner_text("#transfer-status") == status
+        shot(page, f"transfer-{status.lower().replace(' ', '-')}")
+    page.goto("/inventory/items/?q=Shampoo+Sachets")
+    page.click("text=Shampoo Sachets")
+    rows = {r.locator("td").nth(0).inner_text(): r.locator("td").nth(1).inner_text()
+            for r in page.locator("#stock-by-store tbody tr").all()}
+    assert set(rows) >= {"T. Nagar", "Mylapore"}
+    assert "Transfer in" in page.inner_text("#item-movements")
+    shot(page, "item-after-transfer")
+    page.goto("/inventory/reports/")
+    page.wait_for_selector("#value-by-store .main-svg")
+    shot(page, "reports")
