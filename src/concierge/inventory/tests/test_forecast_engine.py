@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from concierge.inventory.forecasting import forecast_series
+from concierge.inventory.forecasting import forecast, forecast_series
 from concierge.inventory.forecasting.backtest import backtest
 
 WEEK = np.array([5.0, 6.0, 8.0, 10.0, 14.0, 30.0, 25.0])
@@ -106,8 +106,9 @@ def test_short_and_empty_series_are_forecast_without_failing():
             pd.DataFrame({"series_id": "dead", "date": dates, "demand": [0.0] * 10}),
         ]
     )
-    out = forecast_series(frame, 5)
+    out = forecast(frame, horizon=5)  # the entry point the inventory app's link calls
     assert len(out) == 10
+    assert (out["lo"] == out["lo_80"]).all() and (out["hi"] == out["hi_80"]).all()
     dead = out[out["series_id"] == "dead"]
     assert (dead["forecast"] == 0).all() and (dead["model"] == "zero").all()
     assert (out["forecast"] >= 0).all()
