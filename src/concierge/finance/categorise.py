@@ -1,6 +1,10 @@
-"""Learned categories: TF-IDF on payee + note (word and character n-grams) → logistic
-regression, one small model per user, trained on that user's own categorised history only.
-Stored with skops (no pickle of untrusted types)."""
+"""Learned categories: TF-IDF on payee + note (word and character n-grams) → Complement
+Naive Bayes, one small model per user, trained on that user's own categorised history only.
+Stored with skops (no pickle of untrusted types).
+
+Complement NB was chosen over logistic regression (lbfgs) by bench/finance_categorise.py:
+same or better accuracy on a time-ordered split, and ~30× faster to train, which matters
+because the model is retrained after imports and after every correction."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 MIN_SAMPLES = 10
@@ -33,7 +37,7 @@ def build_pipeline() -> Pipeline:
                                   sublinear_tf=True, max_features=20000)),
     ])
     return Pipeline([("features", features),
-                     ("clf", LogisticRegression(max_iter=300, C=5.0))])
+                     ("clf", ComplementNB(alpha=0.3))])
 
 
 def train(texts: list[str], labels: list[int]) -> Pipeline | None:
