@@ -11,6 +11,10 @@ Expected occupied beds on day k = Σ current patients' probabilities (a staff-se
 discharge date overrides the model: the patient is counted until that day, not on it)
 + Σ_{j=1..k} mean arrivals on day j's weekday × S_new(k - j) + beds reserved on day k.
 Expected free = beds - expected occupied, never below 0.
+
+Patients leave independently and arrivals are Poisson, so the census on day k is exactly a
+Poisson-binomial (current patients) plus a Poisson (thinned arrivals): `likely_free` (its
+median, which minimises absolute error) and `chance_full` come from that distribution.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ class ForecastDay:
     expected_free: float
     expected_discharges: float  # current patients expected to leave on that day
     expected_admissions: float
+    likely_free: int  # median of the free-bed distribution: the best single whole number
+    chance_full: float  # P(no free bed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +82,21 @@ def still_in_probability(patient: Inpatient, ahead: int) -> float:
             survival_at(patient.survival, len(patient.survival)), 1e-12
         )
     return min(1.0, survival_at(patient.survival, stayed + ahead) / now)
+
+
+def census_distribution(still_in: Sequence[float], arrivals: float) -> np.ndarray:
+    """P(census = n): each current patient in with their own probability, plus Poisson arrivals."""
+    dist = np.zeros(len(still_in) + 1)
+    dist[0] = 1.0
+    for n, p in enumerate(still_in, start=1):
+        dist[1 : n + 1] = dist[1 : n + 1] * (1 - p) + dist[:n] * p
+        dist[0] *= 1 - p
+    if arrivals > 0:
+        top = int(arrivals + 10 * np.sqrt(arrivals) + 10)
+        counts = np.arange(top + 1)
+        log_pmf = counts * np.log(arrivals) - arrivals - np.cumsum(np.log(np.maximum(counts, 1)))
+        dist = np.convolve(dist, np.exp(log_pmf))
+    return dist / dist.sum()
 
 
 def mean_arrivals_by_weekday(
@@ -128,6 +149,10 @@ def forecast_ward(
         )
         held = reserved if isinstance(reserved, int | float) else reserved[k - 1]
         occupied = float(current[k] + arrivals + held)
+        census = census_distribution(still_in[:, k], arrivals)
+        cdf = np.cumsum(census)
+        median_census = int(np.searchsorted(cdf, 0.5 - 1e-12))
+        room = beds - round(held)  # beds left for patients
         days.append(
             ForecastDay(
                 on=on,
@@ -135,6 +160,10 @@ def forecast_ward(
                 expected_free=max(0.0, beds - occupied),
                 expected_discharges=float(current[k - 1] - current[k]),
                 expected_admissions=float(arrivals_by_weekday[on.weekday()]),
+                likely_free=max(0, room - median_census),
+                chance_full=float(1.0 - cdf[room - 1])
+                if 0 < room <= len(cdf)
+                else (1.0 if room <= 0 else 0.0),
             )
         )
     return WardForecast(beds=beds, days=days, free_up_tomorrow=float(current[0] - current[1]))
@@ -153,7 +182,8 @@ class PastStay:
 @dataclass(frozen=True, slots=True)
 class Backtest:
     days: int
-    model_mae: float  # next-day free beds
+    model_mae: float  # next-day free beds, expected value
+    median_mae: float  # next-day free beds, `likely_free`
     naive_mae: float  # "tomorrow as today"
 
 
@@ -171,7 +201,7 @@ def backtest_next_day_free(
 ) -> Backtest:
     """Forecast tomorrow's free beds every day from `first_day` to `last_day` (inclusive) with
     only what was known that day, and compare with what happened and with "same as today"."""
-    model_errors, naive_errors = [], []
+    model_errors, median_errors, naive_errors = [], [], []
     day = first_day
     while day <= last_day:
         now = census(stays, day)
@@ -188,10 +218,12 @@ def backtest_next_day_free(
         )
         actual = max(0, beds - len(census(stays, day + timedelta(days=1))))
         model_errors.append(abs(forecast.days[0].expected_free - actual))
+        median_errors.append(abs(forecast.days[0].likely_free - actual))
         naive_errors.append(abs(max(0, beds - len(now)) - actual))
         day += timedelta(days=1)
     return Backtest(
         days=len(model_errors),
         model_mae=float(np.mean(model_errors)) if model_errors else float("nan"),
+        median_mae=float(np.mean(median_errors)) if median_errors else float("nan"),
         naive_mae=float(np.mean(naive_errors)) if naive_errors else float("nan"),
     )

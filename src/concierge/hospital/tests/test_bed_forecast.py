@@ -1,5 +1,6 @@
 """The ward forecast: expected occupied and free beds, checked against sums done by hand."""
 
+import math
 from datetime import date, timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from concierge.hospital.los.forecast import (
     Inpatient,
     PastStay,
     backtest_next_day_free,
+    census_distribution,
     forecast_ward,
     mean_arrivals_by_weekday,
     still_in_probability,
@@ -68,6 +70,18 @@ def test_a_small_ward_matches_the_hand_computed_sums():
     assert monday.expected_discharges == pytest.approx(1.0)
     assert tuesday.expected_discharges == pytest.approx(1.25)
     assert (monday.expected_admissions, tuesday.expected_admissions) == (2.0, 1.0)
+    # Monday's census: Poisson-binomial(.5, .5, 1) = 1, 2, 3 with .25, .5, .25, plus Poisson(2)
+    # arrivals; P(census <= 4) = .6541, so the median census is 4 and the 5 unreserved beds
+    # leave 1 likely free; the ward is full (census >= 5) with probability .3459.
+    assert monday.likely_free == 1
+    assert monday.chance_full == pytest.approx(0.3459, abs=1e-4)
+
+
+def test_census_distribution_is_exact_for_bernoulli_patients_and_poisson_arrivals():
+    assert census_distribution([0.5, 0.5], 0).tolist() == [0.25, 0.5, 0.25]
+    with_arrivals = census_distribution([1.0], 1.0)
+    assert with_arrivals[0] == 0 and with_arrivals[1] == pytest.approx(math.exp(-1))
+    assert with_arrivals.sum() == pytest.approx(1.0)
 
 
 def test_free_beds_never_go_below_zero():
