@@ -42,4 +42,7 @@ class Chart:
             font={"family": "system-ui, sans-serif", "size": 12},
             legend={"orientation": "h", "y": -0.2},
         )
+        # Long category names (e.g. "Entertainment") must not be clipped by the margin.
+        self.figure.update_xaxes(automargin=True)
+        self.figure.update_yaxes(automargin=True)
         return json.dumps(self.figure.to_plotly_json(), default=str)
