@@ -25,12 +25,46 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-PAYEES = ["BigBasket", "Swiggy", "Zomato", "HP Petrol Pump", "Uber", "Ola", "Amazon",
-          "Flipkart", "Apollo Pharmacy", "Raju Tea Stall", "Jio recharge", "TANGEDCO",
-          "Reliance Fresh", "Netflix", "Indian Oil", "Myntra", "Saravana Bhavan", "Rapido"]
-KEYS = ["groceries", "restaurants", "restaurants", "fuel", "taxi", "taxi", "shopping",
-        "shopping", "medicine", "coffee", "phone", "electricity", "groceries", "subscriptions",
-        "fuel", "clothes", "restaurants", "taxi"]
+PAYEES = [
+    "BigBasket",
+    "Swiggy",
+    "Zomato",
+    "HP Petrol Pump",
+    "Uber",
+    "Ola",
+    "Amazon",
+    "Flipkart",
+    "Apollo Pharmacy",
+    "Raju Tea Stall",
+    "Jio recharge",
+    "TANGEDCO",
+    "Reliance Fresh",
+    "Netflix",
+    "Indian Oil",
+    "Myntra",
+    "Saravana Bhavan",
+    "Rapido",
+]
+KEYS = [
+    "groceries",
+    "restaurants",
+    "restaurants",
+    "fuel",
+    "taxi",
+    "taxi",
+    "shopping",
+    "shopping",
+    "medicine",
+    "coffee",
+    "phone",
+    "electricity",
+    "groceries",
+    "subscriptions",
+    "fuel",
+    "clothes",
+    "restaurants",
+    "taxi",
+]
 
 
 def setup_django(url: str) -> None:
@@ -59,11 +93,14 @@ def build(n: int, *, years: int = 10):
     if user:
         services.delete_all_for(user=user)
         user.delete()
-    user = User.objects.create_user("bench@finance.local", "bench-password-1",
-                                    display_name="Bench", currency="INR")
+    user = User.objects.create_user(
+        "bench@finance.local", "bench-password-1", display_name="Bench", currency="INR"
+    )
     services.ensure_profile(user=user)
-    accounts = [services.create_account(user=user, name=name, kind=kind)
-                for name, kind in (("Bank", "bank"), ("Card", "card"), ("Cash", "cash"))]
+    accounts = [
+        services.create_account(user=user, name=name, kind=kind)
+        for name, kind in (("Bank", "bank"), ("Card", "card"), ("Cash", "cash"))
+    ]
     cats = {c.key: c for c in Category.objects.filter(owner=user)}
     rng = random.Random(7)
     end = date.today()
@@ -80,39 +117,63 @@ def build(n: int, *, years: int = 10):
                 j = rng.randrange(len(PAYEES))
                 kind, key, payee = "expense", KEYS[j], PAYEES[j]
                 amount = Decimal(rng.randint(20, 4000))
-            batch.append(Transaction(owner=user, account=accounts[i % 3], kind=kind, on=on,
-                                     amount=amount, home_amount=amount, category=cats[key],
-                                     payee=payee, note=f"ref {i}", source="import"))
+            batch.append(
+                Transaction(
+                    owner=user,
+                    account=accounts[i % 3],
+                    kind=kind,
+                    on=on,
+                    amount=amount,
+                    home_amount=amount,
+                    category=cats[key],
+                    payee=payee,
+                    note=f"ref {i}",
+                    source="import",
+                )
+            )
             if len(batch) == 10000:
                 Transaction.objects.bulk_create(batch)
                 batch = []
         Transaction.objects.bulk_create(batch)
         with connection.cursor() as cursor:  # a realistic history: created when it happened
-            cursor.execute("UPDATE finance_transaction SET created_at = on_date_placeholder"
-                           .replace("on_date_placeholder", "CAST(\"on\" AS TIMESTAMP)")
-                           if connection.vendor == "postgresql" else
-                           "UPDATE finance_transaction SET created_at = \"on\" || ' 12:00:00'")
-        rows = (Transaction.objects.filter(owner=user).values("on__year", "on__month",
-                                                              "category_id", "kind")
-                .annotate(t=Sum("home_amount"), c=Count("id")))
-        MonthTotal.objects.bulk_create([
-            MonthTotal(owner=user, month=date(r["on__year"], r["on__month"], 1),
-                       category_id=r["category_id"], kind=r["kind"], total=r["t"],
-                       count=r["c"]) for r in rows])
+            cursor.execute(
+                "UPDATE finance_transaction SET created_at = on_date_placeholder".replace(
+                    "on_date_placeholder", 'CAST("on" AS TIMESTAMP)'
+                )
+                if connection.vendor == "postgresql"
+                else "UPDATE finance_transaction SET created_at = \"on\" || ' 12:00:00'"
+            )
+        rows = (
+            Transaction.objects.filter(owner=user)
+            .values("on__year", "on__month", "category_id", "kind")
+            .annotate(t=Sum("home_amount"), c=Count("id"))
+        )
+        MonthTotal.objects.bulk_create(
+            [
+                MonthTotal(
+                    owner=user,
+                    month=date(r["on__year"], r["on__month"], 1),
+                    category_id=r["category_id"],
+                    kind=r["kind"],
+                    total=r["t"],
+                    count=r["c"],
+                )
+                for r in rows
+            ]
+        )
         for acc in accounts:
-            agg = Transaction.objects.filter(account=acc).values("kind").annotate(
-                t=Sum("amount"))
+            agg = Transaction.objects.filter(account=acc).values("kind").annotate(t=Sum("amount"))
             by = {r["kind"]: r["t"] for r in agg}
             Account.objects.filter(pk=acc.pk).update(
-                balance=(by.get("income") or 0) - (by.get("expense") or 0))
+                balance=(by.get("income") or 0) - (by.get("expense") or 0)
+            )
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     else:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE finance_transaction")
-    print(f"generated {n:,} transactions in {time.perf_counter() - started:.0f}s",
-          flush=True)
+    print(f"generated {n:,} transactions in {time.perf_counter() - started:.0f}s", flush=True)
     month = services.month_start(end)
     services.set_budget(user=user, category=cats["food"], amount=Decimal("200000"))
     services.set_budget(user=user, category=None, amount=Decimal("900000"))
@@ -146,9 +207,10 @@ def main() -> int:
     n = args.rows or (20_000 if args.quick else 1_000_000)
     import_rows = args.import_rows or (5_000 if args.quick else 100_000)
     repeat = args.repeat or (5 if args.quick else 20)
-    url = os.environ.get("BENCH_DATABASE_URL",
-                         "sqlite:////tmp/concierge_finance_bench%s.sqlite3"
-                         % ("_quick" if args.quick else ""))
+    url = os.environ.get(
+        "BENCH_DATABASE_URL",
+        "sqlite:////tmp/concierge_finance_bench%s.sqlite3" % ("_quick" if args.quick else ""),
+    )
     setup_django(url)
     from django.db import connection
     from django.test import Client
@@ -169,16 +231,23 @@ def main() -> int:
         def call():
             response = client.get(url, params)
             assert response.status_code == 200, (url, response.status_code)
+
         return call
 
     cases = [
         ("dashboard /finance/", get("/finance/"), 150),
         ("transactions page 1", get("/finance/transactions/"), 150),
-        (f"transactions page {target_page:,} (keyset)", get("/finance/transactions/",
-                                                            after=cursor), 150),
+        (
+            f"transactions page {target_page:,} (keyset)",
+            get("/finance/transactions/", after=cursor),
+            150,
+        ),
         ("API list page 1 (offset)", get("/api/finance/transactions"), 150),
-        (f"API list page {target_page:,} (offset)", get("/api/finance/transactions",
-                                                        page=target_page), 150),
+        (
+            f"API list page {target_page:,} (offset)",
+            get("/api/finance/transactions", page=target_page),
+            150,
+        ),
         ("monthly report", get("/finance/report/", month=f"{month:%Y-%m}"), 300),
         ("monthly report CSV", get("/finance/report.csv", month=f"{month:%Y-%m}"), 300),
         ("yearly report", get("/finance/report/", period="year", year=str(month.year)), None),
@@ -195,8 +264,10 @@ def main() -> int:
     base = date(1990, 1, 1)
     for i in range(import_rows):
         j = rng.randrange(len(PAYEES))
-        lines.append(f"{(base + timedelta(days=i // 30)):%d/%m/%Y},UPI-{PAYEES[j].upper()}-"
-                     f"{rng.randint(10**9, 10**10)},{rng.randint(20, 4000)}.00,")
+        lines.append(
+            f"{(base + timedelta(days=i // 30)):%d/%m/%Y},UPI-{PAYEES[j].upper()}-"
+            f"{rng.randint(10**9, 10**10)},{rng.randint(20, 4000)}.00,"
+        )
     data = ("\n".join(lines) + "\n").encode()
     account = Account.objects.get(owner=user, name="Bank")
     started = time.perf_counter()
@@ -204,29 +275,36 @@ def main() -> int:
     load_s = time.perf_counter() - started
     before = Transaction.objects.filter(account=account).count()
     started = time.perf_counter()
-    result = services.import_file(user=user, account=account, data=data,
-                                  filename="bench.csv", dry_run=False)
+    result = services.import_file(
+        user=user, account=account, data=data, filename="bench.csv", dry_run=False
+    )
     import_s = time.perf_counter() - started
     assert not result.errors and result.imported == import_rows, result.as_dict()
     assert Transaction.objects.filter(account=account).count() == before + import_rows
     started = time.perf_counter()
-    again = services.import_file(user=user, account=account, data=data, filename="bench.csv",
-                                 dry_run=True)
+    again = services.import_file(
+        user=user, account=account, data=data, filename="bench.csv", dry_run=True
+    )
     dup_s = time.perf_counter() - started
     assert again.duplicates == import_rows
     # leave the database as generated for the next run
-    services.delete_transactions(user=user, transactions=list(
-        Transaction.objects.filter(import_batch_id=result.batch_id)))
+    services.delete_transactions(
+        user=user, transactions=list(Transaction.objects.filter(import_batch_id=result.batch_id))
+    )
     Transaction.objects.filter(import_batch_id=result.batch_id).delete()
 
-    print(f"\nfinance performance — {connection.vendor}, {n:,} transactions, "
-          f"{repeat} runs each (server time, ms)\n")
+    print(
+        f"\nfinance performance — {connection.vendor}, {n:,} transactions, "
+        f"{repeat} runs each (server time, ms)\n"
+    )
     print(f"{'case':<40} {'p50':>8} {'p95':>8} {'target':>8}  ok")
     for name, p50, high, target in results:
         ok = "yes" if target is None or high <= target else "NO"
         print(f"{name:<40} {p50:8.1f} {high:8.1f} {target or '-':>8}  {ok}")
-    print(f"{f'import {import_rows:,}-row CSV (s)':<40} {import_s:8.1f} {'':>8} "
-          f"{15 if not args.quick else '-':>8}  {'yes' if import_s <= 15 else 'NO'}")
+    print(
+        f"{f'import {import_rows:,}-row CSV (s)':<40} {import_s:8.1f} {'':>8} "
+        f"{15 if not args.quick else '-':>8}  {'yes' if import_s <= 15 else 'NO'}"
+    )
     print(f"{'same file again, dry run: all dups (s)':<40} {dup_s:8.1f}")
     print(f"{'(once per process) load categoriser (s)':<40} {load_s:8.1f}")
     return 0

@@ -46,7 +46,8 @@ def test_finance_journey(page, server, shot):
     page.reload()
     page.click("#bell-button")
     expect(page.locator("#bell .dropdown-menu")).to_contain_text(
-        "Personal care: 85% of your monthly budget used")
+        "Personal care: 85% of your monthly budget used"
+    )
     shot(page, "bell-warning")
 
     mails = server.mails_to(EMAIL)
@@ -59,7 +60,7 @@ def test_finance_journey(page, server, shot):
     with page.expect_download() as download_info:
         page.click("#report-csv")
     path = download_info.value.path()
-    text = open(path, encoding="utf-8-sig").read()
+    text = path.read_text(encoding="utf-8-sig")
     assert "Personal care" in text and "Previous period" in text
 
     page.goto("/finance/transactions/")
@@ -67,7 +68,7 @@ def test_finance_journey(page, server, shot):
     shot(page, "transactions")
     with page.expect_download() as download_info:
         page.click("text=Export CSV")
-    assert "haircut" in open(download_info.value.path(), encoding="utf-8-sig").read()
+    assert "haircut" in download_info.value.path().read_text(encoding="utf-8-sig")
 
 
 def test_quick_add_on_a_phone(new_page, server, shot):
@@ -83,9 +84,11 @@ def test_quick_add_on_a_phone(new_page, server, shot):
 def test_import_dry_run_then_commit(page, server, shot, tmp_path):
     login(page, EMAIL)
     sample = tmp_path / "hdfc.csv"
-    sample.write_text("Date,Narration,Withdrawal Amt.,Deposit Amt.\n"
-                      "01/10/2026,UPI-SWIGGY BANGALORE,345.00,\n"
-                      "02/10/2026,NEFT-REFUND AMAZON,,1299.00\n")
+    sample.write_text(
+        "Date,Narration,Withdrawal Amt.,Deposit Amt.\n"
+        "01/10/2026,UPI-SWIGGY BANGALORE,345.00,\n"
+        "02/10/2026,NEFT-REFUND AMAZON,,1299.00\n"
+    )
     page.goto("/finance/import/")
     page.select_option("select[name=account]", label="HDFC Savings")
     page.set_input_files("input[name=file]", str(sample))

@@ -178,6 +178,7 @@ def _account(user, pk):
 
 # --- accounts and categories ---------------------------------------------------------------
 
+
 @router.get("/accounts", response={200: list[AccountOut], **ERRORS})
 def list_accounts(request):
     return list(selectors.accounts_for(user=request.auth))
@@ -201,47 +202,80 @@ def list_categories(request):
 
 @router.post("/categories", response={201: CategoryOut, **ERRORS})
 def create_category(request, payload: CategoryIn):
-    return 201, services.create_category(user=request.auth, name=payload.name,
-                                         kind=payload.kind,
-                                         parent=_category(request.auth, payload.parent_id))
+    return 201, services.create_category(
+        user=request.auth,
+        name=payload.name,
+        kind=payload.kind,
+        parent=_category(request.auth, payload.parent_id),
+    )
 
 
 # --- transactions --------------------------------------------------------------------------
 
+
 @router.get("/transactions", response={200: list[TransactionOut], **ERRORS})
 @paginate(Pagination)
-def list_transactions(request, q: str = "", min_amount: Decimal | None = None,
-                      max_amount: Decimal | None = None, start: date | None = None,
-                      end: date | None = None, category_id: int | None = None, tag: str = "",
-                      account_id: int | None = None, kind: str = ""):
-    filters = selectors.TxnFilter(text=q, min_amount=min_amount, max_amount=max_amount,
-                                  start=start, end=end, category_id=category_id, tag=tag,
-                                  account_id=account_id, kind=kind)
+def list_transactions(
+    request,
+    q: str = "",
+    min_amount: Decimal | None = None,
+    max_amount: Decimal | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    category_id: int | None = None,
+    tag: str = "",
+    account_id: int | None = None,
+    kind: str = "",
+):
+    filters = selectors.TxnFilter(
+        text=q,
+        min_amount=min_amount,
+        max_amount=max_amount,
+        start=start,
+        end=end,
+        category_id=category_id,
+        tag=tag,
+        account_id=account_id,
+        kind=kind,
+    )
     return selectors.search_transactions(user=request.auth, filters=filters)
 
 
 def _kwargs(user, payload: TransactionIn) -> dict:
     return {
-        "account": _account(user, payload.account_id), "kind": payload.kind,
-        "amount": payload.amount, "on": payload.on,
-        "category": _category(user, payload.category_id), "payee": payload.payee,
-        "note": payload.note, "tags": payload.tags,
-        "to_account": _account(user, payload.to_account_id), "to_amount": payload.to_amount,
-        "splits": [services.SplitIn(_category(user, s.category_id), s.amount, s.note)
-                   for s in payload.splits] if payload.splits else None,
+        "account": _account(user, payload.account_id),
+        "kind": payload.kind,
+        "amount": payload.amount,
+        "on": payload.on,
+        "category": _category(user, payload.category_id),
+        "payee": payload.payee,
+        "note": payload.note,
+        "tags": payload.tags,
+        "to_account": _account(user, payload.to_account_id),
+        "to_amount": payload.to_amount,
+        "splits": [
+            services.SplitIn(_category(user, s.category_id), s.amount, s.note)
+            for s in payload.splits
+        ]
+        if payload.splits
+        else None,
     }
 
 
 @router.post("/transactions", response={201: TransactionOut, **ERRORS})
 def create_transaction(request, payload: TransactionIn):
-    return 201, services.record_transaction(user=request.auth, source=Transaction.Source.API,
-                                            **_kwargs(request.auth, payload))
+    return 201, services.record_transaction(
+        user=request.auth, source=Transaction.Source.API, **_kwargs(request.auth, payload)
+    )
 
 
 @router.post("/transactions/bulk", response={201: BulkOut, 200: BulkOut, **ERRORS})
 def bulk_create(request, payload: BulkIn):
-    result = services.bulk_record(user=request.auth, key=payload.idempotency_key,
-                                  items=[_kwargs(request.auth, item) for item in payload.items])
+    result = services.bulk_record(
+        user=request.auth,
+        key=payload.idempotency_key,
+        items=[_kwargs(request.auth, item) for item in payload.items],
+    )
     return (200 if result["replayed"] else 201), result
 
 
@@ -271,10 +305,19 @@ def delete_transaction(request, txn_id: int):
 
 # --- budgets and reports -------------------------------------------------------------------
 
+
 def _status_out(s) -> dict:
-    return {"id": s.budget.pk, "name": s.name, "category_id": s.budget.category_id,
-            "limit": s.limit, "spent": s.spent, "left": s.left, "percent": s.percent,
-            "projected": s.projected, "cross_day": s.cross_day}
+    return {
+        "id": s.budget.pk,
+        "name": s.name,
+        "category_id": s.budget.category_id,
+        "limit": s.limit,
+        "spent": s.spent,
+        "left": s.left,
+        "percent": s.percent,
+        "projected": s.projected,
+        "cross_day": s.cross_day,
+    }
 
 
 @router.get("/budgets", response={200: list[BudgetStatusOut], **ERRORS})
@@ -287,18 +330,24 @@ def list_budgets(request, month: date | None = None):
 @router.post("/budgets", response={201: BudgetStatusOut, **ERRORS})
 def set_budget(request, payload: BudgetIn):
     user = request.auth
-    budget = services.set_budget(user=user, category=_category(user, payload.category_id),
-                                 amount=payload.amount, rollover=payload.rollover)
+    budget = services.set_budget(
+        user=user,
+        category=_category(user, payload.category_id),
+        amount=payload.amount,
+        rollover=payload.rollover,
+    )
     month = services.month_start(services.today_for(user))
-    status = next(s for s in selectors.budget_statuses(user=user, month=month)
-                  if s.budget.pk == budget.pk)
+    status = next(
+        s for s in selectors.budget_statuses(user=user, month=month) if s.budget.pk == budget.pk
+    )
     return 201, _status_out(status)
 
 
 @router.delete("/budgets/{budget_id}", response={204: None, **ERRORS})
 def delete_budget(request, budget_id: int):
-    services.delete_budget(user=request.auth,
-                           budget=selectors.get_budget(user=request.auth, pk=budget_id))
+    services.delete_budget(
+        user=request.auth, budget=selectors.get_budget(user=request.auth, pk=budget_id)
+    )
     return 204, None
 
 
@@ -314,18 +363,31 @@ def get_report(request, month: str = "", period: str = "month"):
     def rows(items):
         return [{"name": r.name, "amount": r.amount, "previous": r.previous} for r in items]
 
-    return {"start": rep.start, "end": rep.end, "currency": user.currency,
-            "income": rep.income, "expense": rep.expense, "saved": rep.saved,
-            "prev_income": rep.prev_income, "prev_expense": rep.prev_expense,
-            "by_category": rows(rep.by_category), "by_payee": rows(rep.by_payee),
-            "by_tag": rows(rep.by_tag)}
+    return {
+        "start": rep.start,
+        "end": rep.end,
+        "currency": user.currency,
+        "income": rep.income,
+        "expense": rep.expense,
+        "saved": rep.saved,
+        "prev_income": rep.prev_income,
+        "prev_expense": rep.prev_expense,
+        "by_category": rows(rep.by_category),
+        "by_payee": rows(rep.by_payee),
+        "by_tag": rows(rep.by_tag),
+    }
 
 
 # --- import: upload → dry run → commit -----------------------------------------------------
 
+
 @router.post("/import", response={200: ImportOut, 201: ImportOut, **ERRORS})
-def import_statement(request, account_id: int = Form(...), dry_run: bool = Form(True),
-                     file: UploadedFile = File(...)):
+def import_statement(
+    request,
+    account_id: int = Form(...),  # noqa: B008 - ninja's way to declare form fields
+    dry_run: bool = Form(True),  # noqa: B008
+    file: UploadedFile = File(...),  # noqa: B008
+):
     """Send with dry_run=true first to see counts, duplicates and row errors; then again with
     dry_run=false to write. A file with errors writes nothing and answers 422."""
     user = request.auth
@@ -334,12 +396,21 @@ def import_statement(request, account_id: int = Form(...), dry_run: bool = Form(
 
     if file.size > settings.MAX_UPLOAD_BYTES:
         raise ValidationError({"file": "The file is too large."})
-    result = services.import_file(user=user, account=account, data=file.read(),
-                                  filename=file.name or "upload", dry_run=dry_run)
+    result = services.import_file(
+        user=user,
+        account=account,
+        data=file.read(),
+        filename=file.name or "upload",
+        dry_run=dry_run,
+    )
     body = {**result.as_dict(), "dry_run": dry_run, "preview": result.preview}
     if result.errors:
-        raise ValidationError([e["message"] if e["row"] is None
-                               else f"Row {e['row']}: {e['message']}" for e in result.errors])
+        raise ValidationError(
+            [
+                e["message"] if e["row"] is None else f"Row {e['row']}: {e['message']}"
+                for e in result.errors
+            ]
+        )
     return (200 if dry_run else 201), body
 
 

@@ -23,10 +23,19 @@ class FinanceConfig(ModuleConfig):
         month = month_start(today_for(user))
         income, expense = selectors.month_totals(user=user, month=month)
         statuses = selectors.budget_statuses(user=user, month=month)[:3]
-        return [DashboardCard(
-            title=str(_("Money this month")), template="finance/_card.html", order=10,
-            context={"income": income, "expense": expense, "statuses": statuses,
-                     "currency": user.currency})]
+        return [
+            DashboardCard(
+                title=str(_("Money this month")),
+                template="finance/_card.html",
+                order=10,
+                context={
+                    "income": income,
+                    "expense": expense,
+                    "statuses": statuses,
+                    "currency": user.currency,
+                },
+            )
+        ]
 
     def export_user_data(self, user) -> dict:
         from concierge.finance import selectors

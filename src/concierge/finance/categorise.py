@@ -30,14 +30,31 @@ def text_of(payee: str, note: str, amount=None) -> str:
 
 
 def build_pipeline() -> Pipeline:
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1,
-                                  sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")),
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=1,
-                                  sublinear_tf=True, max_features=20000)),
-    ])
-    return Pipeline([("features", features),
-                     ("clf", ComplementNB(alpha=0.3))])
+    features = FeatureUnion(
+        [
+            (
+                "words",
+                TfidfVectorizer(
+                    analyzer="word",
+                    ngram_range=(1, 2),
+                    min_df=1,
+                    sublinear_tf=True,
+                    token_pattern=r"(?u)\b\w+\b",
+                ),
+            ),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(2, 4),
+                    min_df=1,
+                    sublinear_tf=True,
+                    max_features=20000,
+                ),
+            ),
+        ]
+    )
+    return Pipeline([("features", features), ("clf", ComplementNB(alpha=0.3))])
 
 
 def train(texts: list[str], labels: list[int]) -> Pipeline | None:
@@ -81,4 +98,3 @@ def loads(blob: bytes) -> Pipeline:
     trusted = sio.get_untrusted_types(data=data)
     allowed = [t for t in trusted if t.startswith(("sklearn.", "numpy.", "scipy."))]
     return sio.loads(data, trusted=allowed)
-

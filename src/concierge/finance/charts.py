@@ -38,5 +38,11 @@ def bar(x, y, name: str = "", **extra) -> dict:
 
 
 def line(x, y, name: str = "", **extra) -> dict:
-    return {"type": "scatter", "mode": "lines", "x": list(x), "y": list(y), "name": str(name),
-            **extra}
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "x": list(x),
+        "y": list(y),
+        "name": str(name),
+        **extra,
+    }

@@ -19,42 +19,72 @@ class CategoryChoiceField(forms.ModelChoiceField):
         return f"— {obj.name}" if obj.parent_id else obj.name
 
 
-def _category_field(user, *, required=False, kind=None, label=_("Category")):
-    field = CategoryChoiceField(queryset=selectors.categories_for(user=user, kind=kind),
-                                required=required, label=label)
-    field.choices = [("", "—")] + [(c.pk, f"— {c.name}" if c.parent_id else c.name)
-                                   for c in selectors.category_choices(user=user, kind=kind)]
+def _category_field(user, *, required=False, kind=None, label=None):
+    label = label or _("Category")
+    field = CategoryChoiceField(
+        queryset=selectors.categories_for(user=user, kind=kind), required=required, label=label
+    )
+    field.choices = [("", "—")] + [
+        (c.pk, f"— {c.name}" if c.parent_id else c.name)
+        for c in selectors.category_choices(user=user, kind=kind)
+    ]
     return field
 
 
 class QuickAddForm(forms.Form):
     line = forms.CharField(
-        label=_("Quick add"), max_length=200,
+        label=_("Quick add"),
+        max_length=200,
         help_text=_("One line: “120 coffee”, “2500 salary yesterday”, “450 groceries @card”."),
-        widget=forms.TextInput(attrs={"placeholder": _("120 coffee"), "autocomplete": "off",
-                                      "autofocus": True, "enterkeyhint": "go"}))
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("120 coffee"),
+                "autocomplete": "off",
+                "autofocus": True,
+                "enterkeyhint": "go",
+            }
+        ),
+    )
 
 
 class TransactionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Transaction.Kind.choices)
-    amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), max_digits=16,
-                                decimal_places=2, widget=MONEY_INPUT)
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        min_value=Decimal("0.01"),
+        max_digits=16,
+        decimal_places=2,
+        widget=MONEY_INPUT,
+    )
     on = forms.DateField(label=_("Date"), widget=DATE)
     account = forms.ModelChoiceField(label=_("Account"), queryset=Account.objects.none())
-    to_account = forms.ModelChoiceField(label=_("To account (transfers)"),
-                                        queryset=Account.objects.none(), required=False)
-    to_amount = forms.DecimalField(label=_("Amount received (other currency)"), required=False,
-                                   max_digits=16, decimal_places=2, widget=MONEY_INPUT)
+    to_account = forms.ModelChoiceField(
+        label=_("To account (transfers)"), queryset=Account.objects.none(), required=False
+    )
+    to_amount = forms.DecimalField(
+        label=_("Amount received (other currency)"),
+        required=False,
+        max_digits=16,
+        decimal_places=2,
+        widget=MONEY_INPUT,
+    )
     category = forms.ModelChoiceField(queryset=None, required=False)
     payee = forms.CharField(label=_("Payee"), max_length=200, required=False)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
-    tags = forms.CharField(label=_("Tags"), max_length=300, required=False,
-                           help_text=_("Separate with spaces or commas."))
+    tags = forms.CharField(
+        label=_("Tags"),
+        max_length=300,
+        required=False,
+        help_text=_("Separate with spaces or commas."),
+    )
     splits = forms.CharField(
-        label=_("Split across categories"), required=False, widget=forms.Textarea(
-            attrs={"rows": 2, "placeholder": _("Groceries 300\nHousehold 150")}),
-        help_text=_("Optional. One “category amount” per line; the parts must add up to "
-                    "the amount."))
+        label=_("Split across categories"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Groceries 300\nHousehold 150")}),
+        help_text=_(
+            "Optional. One “category amount” per line; the parts must add up to the amount."
+        ),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,7 +114,8 @@ class TransactionForm(forms.Form):
             if cat is None or value is None or value <= 0:
                 raise forms.ValidationError(
                     _("Cannot read “%(line)s”: write a category name and an amount."),
-                    params={"line": line.strip()})
+                    params={"line": line.strip()},
+                )
             out.append(SplitIn(cat, value))
         return out or None
 
@@ -93,21 +124,23 @@ class AccountForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=Account.Kind.choices)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES)
-    opening_balance = forms.DecimalField(label=_("Opening balance"), max_digits=16,
-                                         decimal_places=2, initial=0, widget=MONEY_INPUT)
+    opening_balance = forms.DecimalField(
+        label=_("Opening balance"), max_digits=16, decimal_places=2, initial=0, widget=MONEY_INPUT
+    )
 
 
 class CategoryForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("expense", _("Expense")),
-                                                       ("income", _("Income"))])
-    parent = forms.ModelChoiceField(label=_("Inside (optional)"), queryset=None,
-                                    required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("expense", _("Expense")), ("income", _("Income"))]
+    )
+    parent = forms.ModelChoiceField(label=_("Inside (optional)"), queryset=None, required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = selectors.categories_for(user=user).filter(
-            parent__isnull=True)
+            parent__isnull=True
+        )
 
 
 class MergeForm(forms.Form):
@@ -116,45 +149,62 @@ class MergeForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["source"] = _category_field(user, required=True,
-                                                label=_("Merge this category"))
+        self.fields["source"] = _category_field(user, required=True, label=_("Merge this category"))
         self.fields["target"] = _category_field(user, required=True, label=_("into"))
 
 
 class BudgetForm(forms.Form):
     category = forms.ModelChoiceField(queryset=None, required=False)
-    amount = forms.DecimalField(label=_("Monthly limit"), min_value=Decimal("0.01"),
-                                max_digits=16, decimal_places=2, widget=MONEY_INPUT)
+    amount = forms.DecimalField(
+        label=_("Monthly limit"),
+        min_value=Decimal("0.01"),
+        max_digits=16,
+        decimal_places=2,
+        widget=MONEY_INPUT,
+    )
     rollover = forms.BooleanField(label=_("Roll over unspent money"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"] = _category_field(user, kind="expense",
-                                                  label=_("Category (empty = overall)"))
+        self.fields["category"] = _category_field(
+            user, kind="expense", label=_("Category (empty = overall)")
+        )
 
 
 class ProfileForm(forms.Form):
     # xgettext:no-python-format
-    warn_thresholds = forms.CharField(label=_("Warn me at (% of a budget)"), max_length=40,
-                                      help_text=_("Comma-separated, e.g. 80,100."))
-    reminder_days = forms.IntegerField(label=_("Remind me after this many days without a "
-                                               "record"), min_value=1, max_value=365)
+    warn_thresholds = forms.CharField(
+        label=_("Warn me at (% of a budget)"),
+        max_length=40,
+        help_text=_("Comma-separated, e.g. 80,100."),
+    )
+    reminder_days = forms.IntegerField(
+        label=_("Remind me after this many days without a record"), min_value=1, max_value=365
+    )
     share_anonymous_stats = forms.BooleanField(
-        label=_("Compare my spending anonymously with others"), required=False,
-        help_text=_("Only figures that at least 10 people contribute to are shown."))
+        label=_("Compare my spending anonymously with others"),
+        required=False,
+        help_text=_("Only figures that at least 10 people contribute to are shown."),
+    )
 
 
 class RecurringForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=Transaction.Kind.choices[:2])
-    amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), max_digits=16,
-                                decimal_places=2, widget=MONEY_INPUT)
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        min_value=Decimal("0.01"),
+        max_digits=16,
+        decimal_places=2,
+        widget=MONEY_INPUT,
+    )
     account = forms.ModelChoiceField(label=_("Account"), queryset=None)
     category = forms.ModelChoiceField(queryset=None, required=False)
     frequency = forms.ChoiceField(label=_("Repeats"), choices=RecurringRule.Frequency.choices)
     next_date = forms.DateField(label=_("Next date"), widget=DATE)
-    is_bill = forms.BooleanField(label=_("Bill: remind me before it is due"), required=False,
-                                 initial=True)
+    is_bill = forms.BooleanField(
+        label=_("Bill: remind me before it is due"), required=False, initial=True
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,8 +232,9 @@ class FilterForm(forms.Form):
     category = forms.ModelChoiceField(queryset=None, required=False)
     tag = forms.CharField(label=_("Tag"), required=False)
     account = forms.ModelChoiceField(label=_("Account"), queryset=None, required=False)
-    kind = forms.ChoiceField(label=_("Kind"), required=False,
-                             choices=[("", "—"), *Transaction.Kind.choices])
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", "—"), *Transaction.Kind.choices]
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -193,19 +244,26 @@ class FilterForm(forms.Form):
     def to_filter(self) -> selectors.TxnFilter:
         d = self.cleaned_data if self.is_valid() else {}
         return selectors.TxnFilter(
-            text=d.get("q") or "", min_amount=d.get("min_amount"),
-            max_amount=d.get("max_amount"), start=d.get("start"), end=d.get("end"),
+            text=d.get("q") or "",
+            min_amount=d.get("min_amount"),
+            max_amount=d.get("max_amount"),
+            start=d.get("start"),
+            end=d.get("end"),
             category_id=d["category"].pk if d.get("category") else None,
-            tag=d.get("tag") or "", account_id=d["account"].pk if d.get("account") else None,
-            kind=d.get("kind") or "")
+            tag=d.get("tag") or "",
+            account_id=d["account"].pk if d.get("account") else None,
+            kind=d.get("kind") or "",
+        )
 
 
 class ImportForm(forms.Form):
     account = forms.ModelChoiceField(label=_("Into account"), queryset=None)
-    file = forms.FileField(label=_("Bank file"),
-                           help_text=_("CSV, OFX, QFX, QIF or CAMT.053 (XML)."))
-    saved_mapping = forms.ModelChoiceField(label=_("Saved CSV mapping"), queryset=None,
-                                           required=False)
+    file = forms.FileField(
+        label=_("Bank file"), help_text=_("CSV, OFX, QFX, QIF or CAMT.053 (XML).")
+    )
+    saved_mapping = forms.ModelChoiceField(
+        label=_("Saved CSV mapping"), queryset=None, required=False
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -217,7 +275,8 @@ class ImportForm(forms.Form):
         if upload.size > settings.MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
                 _("The file is larger than %(mb)s MB."),
-                params={"mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)})
+                params={"mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)},
+            )
         return upload
 
 
@@ -230,14 +289,29 @@ class MappingForm(forms.Form):
     credit = forms.TypedChoiceField(label=_("Money in column"), coerce=int, required=False)
     payee = forms.TypedChoiceField(label=_("Payee column"), coerce=int, required=False)
     note = forms.TypedChoiceField(label=_("Note column"), coerce=int, required=False)
-    date_format = forms.ChoiceField(label=_("Date format"), required=False, choices=[
-        ("", _("Detect")), ("%d/%m/%Y", "31/12/2025"), ("%m/%d/%Y", "12/31/2025"),
-        ("%Y-%m-%d", "2025-12-31"), ("%d.%m.%Y", "31.12.2025"), ("%d-%m-%Y", "31-12-2025"),
-        ("%d-%b-%Y", "31-Dec-2025"), ("%d/%m/%y", "31/12/25"), ("%m/%d/%y", "12/31/25")])
-    decimal = forms.ChoiceField(label=_("Decimal separator"), required=False, choices=[
-        ("", _("Detect")), ("dot", "1,234.56"), ("comma", "1.234,56")])
-    save_as = forms.CharField(label=_("Save this mapping as (bank name)"), required=False,
-                              max_length=100)
+    date_format = forms.ChoiceField(
+        label=_("Date format"),
+        required=False,
+        choices=[
+            ("", _("Detect")),
+            ("%d/%m/%Y", "31/12/2025"),
+            ("%m/%d/%Y", "12/31/2025"),
+            ("%Y-%m-%d", "2025-12-31"),
+            ("%d.%m.%Y", "31.12.2025"),
+            ("%d-%m-%Y", "31-12-2025"),
+            ("%d-%b-%Y", "31-Dec-2025"),
+            ("%d/%m/%y", "31/12/25"),
+            ("%m/%d/%y", "12/31/25"),
+        ],
+    )
+    decimal = forms.ChoiceField(
+        label=_("Decimal separator"),
+        required=False,
+        choices=[("", _("Detect")), ("dot", "1,234.56"), ("comma", "1.234,56")],
+    )
+    save_as = forms.CharField(
+        label=_("Save this mapping as (bank name)"), required=False, max_length=100
+    )
 
     def __init__(self, *args, columns: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -247,8 +321,11 @@ class MappingForm(forms.Form):
 
     def mapping(self) -> dict:
         d = self.cleaned_data
-        out = {k: d[k] for k in ("date", "amount", "debit", "credit", "payee", "note")
-               if d.get(k) not in (None, "")}
+        out = {
+            k: d[k]
+            for k in ("date", "amount", "debit", "credit", "payee", "note")
+            if d.get(k) not in (None, "")
+        }
         if d.get("date_format"):
             out["date_format"] = d["date_format"]
         if d.get("decimal"):
@@ -257,11 +334,16 @@ class MappingForm(forms.Form):
 
 
 class RateForm(forms.Form):
-    currency = forms.CharField(label=_("Currency"), max_length=3,
-                               widget=forms.TextInput(attrs={"placeholder": "USD"}))
+    currency = forms.CharField(
+        label=_("Currency"), max_length=3, widget=forms.TextInput(attrs={"placeholder": "USD"})
+    )
     on = forms.DateField(label=_("Date"), widget=DATE)
-    rate = forms.DecimalField(label=_("Rate (home currency per unit)"), max_digits=18,
-                              decimal_places=8, min_value=Decimal("0.00000001"))
+    rate = forms.DecimalField(
+        label=_("Rate (home currency per unit)"),
+        max_digits=18,
+        decimal_places=8,
+        min_value=Decimal("0.00000001"),
+    )
 
 
 class RatesFileForm(forms.Form):
@@ -270,14 +352,18 @@ class RatesFileForm(forms.Form):
 
 class GoalForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
-    target_amount = forms.DecimalField(label=_("Target"), min_value=Decimal("1"), max_digits=16,
-                                       decimal_places=2, widget=MONEY_INPUT)
+    target_amount = forms.DecimalField(
+        label=_("Target"),
+        min_value=Decimal("1"),
+        max_digits=16,
+        decimal_places=2,
+        widget=MONEY_INPUT,
+    )
     target_date = forms.DateField(label=_("By"), required=False, widget=DATE)
 
 
 class GoalAddForm(forms.Form):
-    amount = forms.DecimalField(label=_("Add"), max_digits=16, decimal_places=2,
-                                widget=MONEY_INPUT)
+    amount = forms.DecimalField(label=_("Add"), max_digits=16, decimal_places=2, widget=MONEY_INPUT)
 
 
 class RuleForm(forms.Form):

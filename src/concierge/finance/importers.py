@@ -58,6 +58,7 @@ FORMATS = ("csv", "ofx", "qfx", "qif", "camt")
 
 # --- helpers -------------------------------------------------------------------------------
 
+
 def decode(data: bytes) -> str:
     """UTF-8 (with or without BOM), else Windows-1252 — what banks actually send."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -92,10 +93,7 @@ def parse_amount(text: str, *, decimal_comma: bool | None = None) -> Decimal | N
         decimal_comma = raw.rfind(",") > raw.rfind(".")
     elif decimal_comma is None:
         decimal_comma = bool(re.search(r",\d{1,2}$", raw)) and raw.count(",") == 1
-    if decimal_comma:
-        raw = raw.replace(".", "").replace(",", ".")
-    else:
-        raw = raw.replace(",", "")
+    raw = raw.replace(".", "").replace(",", ".") if decimal_comma else raw.replace(",", "")
     if raw.count(".") > 1:
         return None
     try:
@@ -105,9 +103,22 @@ def parse_amount(text: str, *, decimal_comma: bool | None = None) -> Decimal | N
     return (-value if negative else value).quantize(Decimal("0.01"))
 
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d-%b-%Y", "%d %b %Y",
-                "%d/%m/%y", "%m/%d/%Y", "%m/%d/%y", "%Y/%m/%d", "%Y%m%d", "%d.%m.%y",
-                "%b %d, %Y", "%d-%b-%y"]
+DATE_FORMATS = [
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+    "%d-%b-%Y",
+    "%d %b %Y",
+    "%d/%m/%y",
+    "%m/%d/%Y",
+    "%m/%d/%y",
+    "%Y/%m/%d",
+    "%Y%m%d",
+    "%d.%m.%y",
+    "%b %d, %Y",
+    "%d-%b-%y",
+]
 
 
 def _try(fmt: str, text: str) -> date | None:
@@ -137,6 +148,7 @@ def _clean(text: str | None) -> str:
 
 
 # --- detection ---------------------------------------------------------------------------
+
 
 def detect_format(text: str, filename: str = "") -> str:
     head = text.lstrip("\ufeff \r\n\t")[:4000]
@@ -181,8 +193,9 @@ def _guess_by_name(filename: str) -> str:
 
 # --- OFX / QFX ---------------------------------------------------------------------------
 
-_OFX_TXN = re.compile(r"<STMTTRN>(.*?)(?=</STMTTRN>|<STMTTRN>|</BANKTRANLIST>|</INVBANKTRAN>)",
-                      re.S | re.I)
+_OFX_TXN = re.compile(
+    r"<STMTTRN>(.*?)(?=</STMTTRN>|<STMTTRN>|</BANKTRANLIST>|</INVBANKTRAN>)", re.S | re.I
+)
 
 
 def _ofx_field(block: str, tag: str) -> str | None:
@@ -222,16 +235,27 @@ def parse_ofx(text: str, kind: str = "ofx") -> ParsedFile:
         amount = None
         if raw_amount and re.fullmatch(r"[+-]?\d+(\.\d+)?|[+-]?\d*\.\d+", raw_amount.strip()):
             amount = Decimal(raw_amount.strip()).quantize(Decimal("0.01"))
-        row = ParsedRow(line=n, on=on, amount=amount,
-                        payee=_clean(_ofx_field(block, "NAME") or _ofx_field(block, "PAYEE")),
-                        note=_clean(_ofx_field(block, "MEMO")),
-                        ref=_ofx_field(block, "FITID") or "", currency=result.currency)
+        row = ParsedRow(
+            line=n,
+            on=on,
+            amount=amount,
+            payee=_clean(_ofx_field(block, "NAME") or _ofx_field(block, "PAYEE")),
+            note=_clean(_ofx_field(block, "MEMO")),
+            ref=_ofx_field(block, "FITID") or "",
+            currency=result.currency,
+        )
         if on is None:
-            result.error(n, _("Transaction %(n)s has no valid date (%(value)s).")
-                         % {"n": n, "value": raw_date or _("missing")})
+            result.error(
+                n,
+                _("Transaction %(n)s has no valid date (%(value)s).")
+                % {"n": n, "value": raw_date or _("missing")},
+            )
         if amount is None:
-            result.error(n, _("Transaction %(n)s has an amount that is not a number: %(value)s.")
-                         % {"n": n, "value": raw_amount or _("missing")})
+            result.error(
+                n,
+                _("Transaction %(n)s has an amount that is not a number: %(value)s.")
+                % {"n": n, "value": raw_amount or _("missing")},
+            )
         result.rows.append(row)
     return result
 
@@ -290,15 +314,27 @@ def parse_qif(text: str) -> ParsedFile:
     for (line, rec), raw_date in zip(records, raw_dates, strict=True):
         on = _try(fmt, raw_date) if fmt else None
         amount = parse_amount(rec.get("T") or rec.get("U") or "", decimal_comma=False)
-        row = ParsedRow(line=line, on=on, amount=amount, payee=_clean(rec.get("P")),
-                        note=_clean(rec.get("M")), ref=rec.get("N", ""),
-                        category=_clean(rec.get("L", "")).strip("[]"))
+        row = ParsedRow(
+            line=line,
+            on=on,
+            amount=amount,
+            payee=_clean(rec.get("P")),
+            note=_clean(rec.get("M")),
+            ref=rec.get("N", ""),
+            category=_clean(rec.get("L", "")).strip("[]"),
+        )
         if on is None:
-            result.error(line, _("Line %(n)s: the date %(value)s cannot be read.")
-                         % {"n": line, "value": rec.get("D", "") or _("missing")})
+            result.error(
+                line,
+                _("Line %(n)s: the date %(value)s cannot be read.")
+                % {"n": line, "value": rec.get("D", "") or _("missing")},
+            )
         if amount is None:
-            result.error(line, _("Line %(n)s: the amount %(value)s cannot be read.")
-                         % {"n": line, "value": rec.get("T", "") or _("missing")})
+            result.error(
+                line,
+                _("Line %(n)s: the amount %(value)s cannot be read.")
+                % {"n": line, "value": rec.get("T", "") or _("missing")},
+            )
         result.rows.append(row)
     return result
 
@@ -316,6 +352,7 @@ def _qif_date_text(value: str) -> str:
 
 
 # --- CAMT.053 ------------------------------------------------------------------------------
+
 
 def _strip_ns(root: ET.Element) -> None:
     for el in root.iter():
@@ -355,25 +392,46 @@ def parse_camt(text: str) -> ParsedFile:
             indicator = _text(entry, "CdtDbtInd").upper()
             if amount is not None and indicator == "DBIT":
                 amount = -abs(amount)
-            raw_date = (_text(entry, "BookgDt/Dt") or _text(entry, "BookgDt/DtTm")
-                        or _text(entry, "ValDt/Dt") or _text(entry, "ValDt/DtTm"))
+            raw_date = (
+                _text(entry, "BookgDt/Dt")
+                or _text(entry, "BookgDt/DtTm")
+                or _text(entry, "ValDt/Dt")
+                or _text(entry, "ValDt/DtTm")
+            )
             on = _try("%Y-%m-%d", raw_date[:10]) if raw_date else None
             details = entry.find("NtryDtls/TxDtls")
             if indicator == "DBIT":
-                payee = _text(details, "RltdPties/Cdtr/Nm") or _text(details, "RltdPties/Cdtr/Pty/Nm")
+                payee = _text(details, "RltdPties/Cdtr/Nm") or _text(
+                    details, "RltdPties/Cdtr/Pty/Nm"
+                )
             else:
-                payee = _text(details, "RltdPties/Dbtr/Nm") or _text(details, "RltdPties/Dbtr/Pty/Nm")
-            note = (_text(details, "RmtInf/Ustrd") or _text(entry, "AddtlNtryInf")
-                    or _text(details, "AddtlTxInf"))
+                payee = _text(details, "RltdPties/Dbtr/Nm") or _text(
+                    details, "RltdPties/Dbtr/Pty/Nm"
+                )
+            note = (
+                _text(details, "RmtInf/Ustrd")
+                or _text(entry, "AddtlNtryInf")
+                or _text(details, "AddtlTxInf")
+            )
             ref = _text(entry, "AcctSvcrRef") or _text(entry, "NtryRef")
             currency = amt_el.get("Ccy", "") if amt_el is not None else ""
-            result.rows.append(ParsedRow(line=n, on=on, amount=amount, payee=_clean(payee),
-                                         note=_clean(note), ref=ref, currency=currency))
+            result.rows.append(
+                ParsedRow(
+                    line=n,
+                    on=on,
+                    amount=amount,
+                    payee=_clean(payee),
+                    note=_clean(note),
+                    ref=ref,
+                    currency=currency,
+                )
+            )
             if on is None:
                 result.error(n, _("Entry %(n)s has no booking date.") % {"n": n})
             if amount is None or indicator not in ("CRDT", "DBIT"):
-                result.error(n, _("Entry %(n)s has no readable amount and credit/debit mark.")
-                             % {"n": n})
+                result.error(
+                    n, _("Entry %(n)s has no readable amount and credit/debit mark.") % {"n": n}
+                )
     if not result.currency:
         result.currency = next((r.currency for r in result.rows if r.currency), "")
     if not result.rows:
@@ -385,19 +443,83 @@ def parse_camt(text: str) -> ParsedFile:
 
 # Header words (lower-case, several languages) → field.
 HEADER_WORDS = {
-    "date": ["date", "datum", "buchungstag", "date de valeur", "date processed", "fecha",
-             "booking date", "transaction date", "posted date", "value date", "txn date",
-             "valuta", "data", "tarih"],
-    "amount": ["amount", "bedrag", "betrag", "montant", "importe", "transaction amount",
-               "amount (inr)", "value", "importo"],
-    "debit": ["withdrawal", "débit", "debit", "soll", "paid out", "money out", "withdrawal amt.",
-              "withdrawal amount", "debit amount", "uscite"],
-    "credit": ["deposit", "crédit", "credit", "haben", "paid in", "money in",
-               "deposit amt.", "deposit amount", "credit amount", "entrate"],
-    "payee": ["payee", "naam", "name", "description", "auftraggeber/empfänger", "desc",
-              "beneficiary", "merchant", "narration", "description 1", "counterparty"],
-    "note": ["notes", "note", "memo", "omschrijving", "buchungstext", "vwz1", "details",
-             "description 2", "reference", "original description", "remarks"],
+    "date": [
+        "date",
+        "datum",
+        "buchungstag",
+        "date de valeur",
+        "date processed",
+        "fecha",
+        "booking date",
+        "transaction date",
+        "posted date",
+        "value date",
+        "txn date",
+        "valuta",
+        "data",
+        "tarih",
+    ],
+    "amount": [
+        "amount",
+        "bedrag",
+        "betrag",
+        "montant",
+        "importe",
+        "transaction amount",
+        "amount (inr)",
+        "value",
+        "importo",
+    ],
+    "debit": [
+        "withdrawal",
+        "débit",
+        "debit",
+        "soll",
+        "paid out",
+        "money out",
+        "withdrawal amt.",
+        "withdrawal amount",
+        "debit amount",
+        "uscite",
+    ],
+    "credit": [
+        "deposit",
+        "crédit",
+        "credit",
+        "haben",
+        "paid in",
+        "money in",
+        "deposit amt.",
+        "deposit amount",
+        "credit amount",
+        "entrate",
+    ],
+    "payee": [
+        "payee",
+        "naam",
+        "name",
+        "description",
+        "auftraggeber/empfänger",
+        "desc",
+        "beneficiary",
+        "merchant",
+        "narration",
+        "description 1",
+        "counterparty",
+    ],
+    "note": [
+        "notes",
+        "note",
+        "memo",
+        "omschrijving",
+        "buchungstext",
+        "vwz1",
+        "details",
+        "description 2",
+        "reference",
+        "original description",
+        "remarks",
+    ],
     "type": ["transaction type", "type", "dr/cr", "cr/dr", "debit/credit"],
     "currency": ["currency", "währung", "monn.", "ccy", "devise", "moneda"],
     "category": ["category", "class", "kategorie"],
@@ -433,8 +555,10 @@ def guess_mapping(header: list[str]) -> dict:
 
 def _sniff_delimiter(text: str) -> str:
     first = text.split("\n", 1)[0]
-    counts = {d: len(re.findall(re.escape(d) + r'(?=(?:[^"]*"[^"]*")*[^"]*$)', first))
-              for d in (",", ";", "\t", "|")}
+    counts = {
+        d: len(re.findall(re.escape(d) + r'(?=(?:[^"]*"[^"]*")*[^"]*$)', first))
+        for d in (",", ";", "\t", "|")
+    }
     return max(counts, key=counts.get) if any(counts.values()) else ","
 
 
@@ -443,8 +567,9 @@ def parse_csv(text: str, *, mapping: dict | None = None) -> ParsedFile:
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     mapping = dict(mapping or {})
     delimiter = mapping.get("delimiter") or _sniff_delimiter(text)
-    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter)
-            if any(c.strip() for c in r)]
+    rows = [
+        r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if any(c.strip() for c in r)
+    ]
     if not rows:
         result.error(None, _("The file is empty."))
         return result
@@ -452,15 +577,28 @@ def parse_csv(text: str, *, mapping: dict | None = None) -> ParsedFile:
     rows = rows[skip:]
     header, body = rows[0], rows[1:]
     result.columns = header
-    cols = {k: int(v) for k, v in mapping.items()
-            if k in {*HEADER_WORDS, "indicator"} and v not in (None, "")}
+    cols = {
+        k: int(v)
+        for k, v in mapping.items()
+        if k in {*HEADER_WORDS, "indicator"} and v not in (None, "")
+    }
     if not cols:
         cols = guess_mapping(header)
     result.mapping = {**cols, "delimiter": delimiter}
-    if "date" not in cols or not ({"amount"} <= cols.keys() or {"debit", "credit"} <= cols.keys()
-                                  or "debit" in cols or "credit" in cols):
-        result.error(None, _("Choose which columns hold the date and the amount: the header "
-                             "%(header)s does not name them.") % {"header": ", ".join(header)})
+    if "date" not in cols or not (
+        {"amount"} <= cols.keys()
+        or {"debit", "credit"} <= cols.keys()
+        or "debit" in cols
+        or "credit" in cols
+    ):
+        result.error(
+            None,
+            _(
+                "Choose which columns hold the date and the amount: the header "
+                "%(header)s does not name them."
+            )
+            % {"header": ", ".join(header)},
+        )
         return result
 
     def cell(row: list[str], name: str) -> str:
@@ -469,7 +607,8 @@ def parse_csv(text: str, *, mapping: dict | None = None) -> ParsedFile:
 
     date_values = [cell(r, "date") for r in body]
     fmt = mapping.get("date_format") or pick_date_format(
-        [v for v in date_values if re.search(r"\d", v)])
+        [v for v in date_values if re.search(r"\d", v)]
+    )
     money_values = [cell(r, k) for r in body for k in ("amount", "debit", "credit")]
     decimal_comma = mapping.get("decimal_comma")
     if decimal_comma is None:
@@ -500,19 +639,31 @@ def parse_csv(text: str, *, mapping: dict | None = None) -> ParsedFile:
             debit = parse_amount(cell(row, "debit"), decimal_comma=decimal_comma)
             credit = parse_amount(cell(row, "credit"), decimal_comma=decimal_comma)
             raw_amount = cell(row, "debit") or cell(row, "credit")
-            amount = None if debit is None and credit is None else (
-                (credit or 0) - abs(debit or 0))
+            amount = None if debit is None and credit is None else ((credit or 0) - abs(debit or 0))
         payee = cell(row, "payee")
-        result.rows.append(ParsedRow(line=line, on=on, amount=amount, payee=_clean(payee),
-                                     note=_clean(note) if note != payee else "",
-                                     currency=cell(row, "currency").upper()[:3],
-                                     category=cell(row, "category")))
+        result.rows.append(
+            ParsedRow(
+                line=line,
+                on=on,
+                amount=amount,
+                payee=_clean(payee),
+                note=_clean(note) if note != payee else "",
+                currency=cell(row, "currency").upper()[:3],
+                category=cell(row, "category"),
+            )
+        )
         if on is None:
-            result.error(line, _("Row %(n)s: the date %(value)s cannot be read.")
-                         % {"n": line, "value": raw_date or _("missing")})
+            result.error(
+                line,
+                _("Row %(n)s: the date %(value)s cannot be read.")
+                % {"n": line, "value": raw_date or _("missing")},
+            )
         if amount is None:
-            result.error(line, _("Row %(n)s: the amount %(value)s cannot be read.")
-                         % {"n": line, "value": raw_amount or _("missing")})
+            result.error(
+                line,
+                _("Row %(n)s: the amount %(value)s cannot be read.")
+                % {"n": line, "value": raw_amount or _("missing")},
+            )
     currencies = {r.currency for r in result.rows if r.currency}
     result.currency = currencies.pop() if len(currencies) == 1 else ""
     if not body:

@@ -13,44 +13,145 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 # Words that mean money came in (English, Hindi, Tamil, romanised).
-INCOME_WORDS = {"salary", "income", "refund", "interest", "bonus", "dividend", "cashback",
-                "received", "got", "tankhwah", "vetan", "वेतन", "तनख्वाह", "सैलरी", "சம்பளம்",
-                "freelance", "rent-received"}
+INCOME_WORDS = {
+    "salary",
+    "income",
+    "refund",
+    "interest",
+    "bonus",
+    "dividend",
+    "cashback",
+    "received",
+    "got",
+    "tankhwah",
+    "vetan",
+    "वेतन",
+    "तनख्वाह",
+    "सैलरी",
+    "சம்பளம்",
+    "freelance",
+    "rent-received",
+}
 
 # Keyword → default category key (see services.DEFAULT_CATEGORIES).
 KEYWORDS = {
-    "coffee": "coffee", "tea": "coffee", "chai": "coffee", "cafe": "coffee", "चाय": "coffee",
-    "காபி": "coffee", "groceries": "groceries", "grocery": "groceries", "vegetables": "groceries",
-    "sabzi": "groceries", "milk": "groceries", "doodh": "groceries", "kirana": "groceries",
-    "bigbasket": "groceries", "blinkit": "groceries", "zepto": "groceries", "दूध": "groceries",
-    "किराना": "groceries", "பால்": "groceries", "மளிகை": "groceries",
-    "lunch": "restaurants", "dinner": "restaurants", "breakfast": "restaurants",
-    "restaurant": "restaurants", "swiggy": "restaurants", "zomato": "restaurants",
-    "food": "food", "खाना": "food", "உணவு": "food",
-    "petrol": "fuel", "diesel": "fuel", "fuel": "fuel", "पेट्रोल": "fuel", "பெட்ரோல்": "fuel",
-    "uber": "taxi", "ola": "taxi", "taxi": "taxi", "auto": "taxi", "rapido": "taxi",
-    "cab": "taxi", "metro": "public_transport", "bus": "public_transport",
-    "train": "public_transport", "rent": "rent", "किराया": "rent", "வாடகை": "rent",
-    "electricity": "electricity", "eb": "electricity", "bijli": "electricity",
-    "बिजली": "electricity", "மின்சாரம்": "electricity", "water": "water",
-    "internet": "internet", "wifi": "internet", "broadband": "internet", "recharge": "phone",
-    "mobile": "phone", "phone": "phone", "netflix": "subscriptions", "spotify": "subscriptions",
-    "hotstar": "subscriptions", "prime": "subscriptions", "subscription": "subscriptions",
-    "movie": "movies", "movies": "movies", "cinema": "movies", "medicine": "medicine",
-    "pharmacy": "medicine", "doctor": "doctor", "hospital": "doctor", "दवा": "medicine",
-    "மருந்து": "medicine", "clothes": "clothes", "shoes": "clothes", "amazon": "shopping",
-    "flipkart": "shopping", "shopping": "shopping", "school": "education", "fees": "education",
-    "books": "education", "tuition": "education", "haircut": "personal_care",
-    "salon": "personal_care", "gift": "gifts", "donation": "gifts", "temple": "gifts",
-    "flight": "travel", "hotel": "travel", "trip": "travel", "salary": "salary",
-    "वेतन": "salary", "सैलरी": "salary", "சம்பளம்": "salary", "interest": "interest",
-    "refund": "refunds", "cashback": "refunds", "bonus": "salary", "freelance": "business",
+    "coffee": "coffee",
+    "tea": "coffee",
+    "chai": "coffee",
+    "cafe": "coffee",
+    "चाय": "coffee",
+    "காபி": "coffee",
+    "groceries": "groceries",
+    "grocery": "groceries",
+    "vegetables": "groceries",
+    "sabzi": "groceries",
+    "milk": "groceries",
+    "doodh": "groceries",
+    "kirana": "groceries",
+    "bigbasket": "groceries",
+    "blinkit": "groceries",
+    "zepto": "groceries",
+    "दूध": "groceries",
+    "किराना": "groceries",
+    "பால்": "groceries",
+    "மளிகை": "groceries",
+    "lunch": "restaurants",
+    "dinner": "restaurants",
+    "breakfast": "restaurants",
+    "restaurant": "restaurants",
+    "swiggy": "restaurants",
+    "zomato": "restaurants",
+    "food": "food",
+    "खाना": "food",
+    "உணவு": "food",
+    "petrol": "fuel",
+    "diesel": "fuel",
+    "fuel": "fuel",
+    "पेट्रोल": "fuel",
+    "பெட்ரோல்": "fuel",
+    "uber": "taxi",
+    "ola": "taxi",
+    "taxi": "taxi",
+    "auto": "taxi",
+    "rapido": "taxi",
+    "cab": "taxi",
+    "metro": "public_transport",
+    "bus": "public_transport",
+    "train": "public_transport",
+    "rent": "rent",
+    "किराया": "rent",
+    "வாடகை": "rent",
+    "electricity": "electricity",
+    "eb": "electricity",
+    "bijli": "electricity",
+    "बिजली": "electricity",
+    "மின்சாரம்": "electricity",
+    "water": "water",
+    "internet": "internet",
+    "wifi": "internet",
+    "broadband": "internet",
+    "recharge": "phone",
+    "mobile": "phone",
+    "phone": "phone",
+    "netflix": "subscriptions",
+    "spotify": "subscriptions",
+    "hotstar": "subscriptions",
+    "prime": "subscriptions",
+    "subscription": "subscriptions",
+    "movie": "movies",
+    "movies": "movies",
+    "cinema": "movies",
+    "medicine": "medicine",
+    "pharmacy": "medicine",
+    "doctor": "doctor",
+    "hospital": "doctor",
+    "दवा": "medicine",
+    "மருந்து": "medicine",
+    "clothes": "clothes",
+    "shoes": "clothes",
+    "amazon": "shopping",
+    "flipkart": "shopping",
+    "shopping": "shopping",
+    "school": "education",
+    "fees": "education",
+    "books": "education",
+    "tuition": "education",
+    "haircut": "personal_care",
+    "salon": "personal_care",
+    "gift": "gifts",
+    "donation": "gifts",
+    "temple": "gifts",
+    "flight": "travel",
+    "hotel": "travel",
+    "trip": "travel",
+    "salary": "salary",
+    "वेतन": "salary",
+    "सैलरी": "salary",
+    "சம்பளம்": "salary",
+    "interest": "interest",
+    "refund": "refunds",
+    "cashback": "refunds",
+    "bonus": "salary",
+    "freelance": "business",
 }
 
-DAY_WORDS = {"today": 0, "aaj": 0, "आज": 0, "இன்று": 0, "yesterday": 1, "kal": 1, "कल": 1,
-             "நேற்று": 1}
-MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
-                                      "sep", "oct", "nov", "dec"], start=1)}
+DAY_WORDS = {
+    "today": 0,
+    "aaj": 0,
+    "आज": 0,
+    "இன்று": 0,
+    "yesterday": 1,
+    "kal": 1,
+    "कल": 1,
+    "நேற்று": 1,
+}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+        start=1,
+    )
+}
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
@@ -69,8 +170,9 @@ class QuickAddError(ValueError):
     pass
 
 
-_AMOUNT = re.compile(r"^(?P<sign>[+-])?(?:₹|rs\.?|inr)?\s*(?P<num>\d[\d,]*(?:\.\d{1,2})?)(?P<k>k)?$",
-                     re.I)
+_AMOUNT = re.compile(
+    r"^(?P<sign>[+-])?(?:₹|rs\.?|inr)?\s*(?P<num>\d[\d,]*(?:\.\d{1,2})?)(?P<k>k)?$", re.I
+)
 
 
 def parse(line: str, *, today: date) -> QuickDraft:
@@ -111,14 +213,21 @@ def parse(line: str, *, today: date) -> QuickDraft:
             delta = (today.weekday() - target) % 7 or 7
             on = today - timedelta(days=delta)
             i += 1
-        elif re.fullmatch(r"\d+", low) and i + 2 < len(words) and words[i + 1].lower() == "days" \
-                and words[i + 2].lower() == "ago":
+        elif (
+            re.fullmatch(r"\d+", low)
+            and i + 2 < len(words)
+            and words[i + 1].lower() == "days"
+            and words[i + 2].lower() == "ago"
+        ):
             on = today - timedelta(days=int(low))
             i += 2
         elif re.fullmatch(r"\d{1,2}[/.-]\d{1,2}([/.-]\d{2,4})?", low):
             on = _day_month(low, today) or on
-        elif re.fullmatch(r"\d{1,2}", low) and i + 1 < len(words) and \
-                words[i + 1].lower()[:3] in MONTHS:
+        elif (
+            re.fullmatch(r"\d{1,2}", low)
+            and i + 1 < len(words)
+            and words[i + 1].lower()[:3] in MONTHS
+        ):
             on = _safe_date(today.year, MONTHS[words[i + 1].lower()[:3]], int(low), today) or on
             i += 1
         else:
@@ -126,15 +235,23 @@ def parse(line: str, *, today: date) -> QuickDraft:
         i += 1
     if amount is None or amount <= 0:
         raise QuickAddError(
-            _("Start with an amount, e.g. “120 coffee” or “2500 salary yesterday”."))
+            _("Start with an amount, e.g. “120 coffee” or “2500 salary yesterday”.")
+        )
     if on > today:
         on = on.replace(year=on.year - 1) if (on - today).days > 31 else on
     text = " ".join(rest)
     lowered = [w.lower().strip(",.") for w in rest]
     kind = "income" if sign == "+" or any(w in INCOME_WORDS for w in lowered) else "expense"
     key = next((KEYWORDS[w] for w in lowered if w in KEYWORDS), "")
-    return QuickDraft(amount=amount.quantize(Decimal("0.01")), kind=kind, on=on, text=text,
-                      account_hint=account_hint, category_key=key, tags=tags)
+    return QuickDraft(
+        amount=amount.quantize(Decimal("0.01")),
+        kind=kind,
+        on=on,
+        text=text,
+        account_hint=account_hint,
+        category_key=key,
+        tags=tags,
+    )
 
 
 def _safe_date(year: int, month: int, day: int, today: date) -> date | None:

@@ -8,16 +8,24 @@ non-Latin payee names are transliterated to '?' by that font — said on the pag
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from pathlib import Path
 
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-FONT_DIRS = [Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/noto"),
-             Path("/usr/share/fonts/opentype/noto")]
-FONTS = {"base": "NotoSans-Regular.ttf", "bold": "NotoSans-Bold.ttf",
-         "deva": "NotoSansDevanagari-Regular.ttf", "taml": "NotoSansTamil-Regular.ttf"}
+FONT_DIRS = [
+    Path("/usr/share/fonts/truetype/noto"),
+    Path("/usr/share/fonts/noto"),
+    Path("/usr/share/fonts/opentype/noto"),
+]
+FONTS = {
+    "base": "NotoSans-Regular.ttf",
+    "bold": "NotoSans-Bold.ttf",
+    "deva": "NotoSansDevanagari-Regular.ttf",
+    "taml": "NotoSansTamil-Regular.ttf",
+}
 
 
 def _find_font(name: str) -> Path | None:
@@ -33,9 +41,12 @@ def write_csv(stream, rep, *, currency: str) -> None:
     writer.writerow([_("Income"), rep.income, _("Previous"), rep.prev_income])
     writer.writerow([_("Spending"), rep.expense, _("Previous"), rep.prev_expense])
     writer.writerow([_("Saved"), rep.saved, _("Previous"), rep.prev_saved])
-    for title, rows in ((_("Category"), rep.by_category), (_("Sub-category"),
-                                                           rep.by_subcategory),
-                        (_("Payee"), rep.by_payee), (_("Tag"), rep.by_tag)):
+    for title, rows in (
+        (_("Category"), rep.by_category),
+        (_("Sub-category"), rep.by_subcategory),
+        (_("Payee"), rep.by_payee),
+        (_("Tag"), rep.by_tag),
+    ):
         writer.writerow([])
         writer.writerow([title, _("This period"), _("Previous period"), _("Change")])
         for row in rows:
@@ -62,10 +73,8 @@ def build_pdf(rep, *, user) -> bytes:
                 pdf.add_font(key, "B", str(path))
                 fallbacks.append(key)
         pdf.set_fallback_fonts(fallbacks)
-        try:
+        with contextlib.suppress(Exception):  # no uharfbuzz: glyphs still show, unshaped
             pdf.set_text_shaping(True)
-        except Exception:  # noqa: BLE001 - no uharfbuzz: glyphs still show, unshaped
-            pass
         family = "noto"
     else:
         family = "helvetica"
@@ -76,28 +85,47 @@ def build_pdf(rep, *, user) -> bytes:
         title = _("Money report") + f" {rep.start:%Y-%m-%d} – {rep.end:%Y-%m-%d}"
         pdf.cell(0, 10, _safe(title, unicode_ok), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(family, "", 10)
-        pdf.cell(0, 6, _safe(f"{user.name} · {user.currency}", unicode_ok), new_x="LMARGIN",
-                 new_y="NEXT")
+        pdf.cell(
+            0, 6, _safe(f"{user.name} · {user.currency}", unicode_ok), new_x="LMARGIN", new_y="NEXT"
+        )
         pdf.ln(3)
-        _table(pdf, family, unicode_ok, ["", _("This period"), _("Previous period")], [
-            [_("Income"), rep.income, rep.prev_income],
-            [_("Spending"), rep.expense, rep.prev_expense],
-            [_("Saved"), rep.saved, rep.prev_saved]])
-        for title, rows in ((_("By category"), rep.by_category), (_("By payee"), rep.by_payee),
-                            (_("By tag"), rep.by_tag)):
+        _table(
+            pdf,
+            family,
+            unicode_ok,
+            ["", _("This period"), _("Previous period")],
+            [
+                [_("Income"), rep.income, rep.prev_income],
+                [_("Spending"), rep.expense, rep.prev_expense],
+                [_("Saved"), rep.saved, rep.prev_saved],
+            ],
+        )
+        for title, rows in (
+            (_("By category"), rep.by_category),
+            (_("By payee"), rep.by_payee),
+            (_("By tag"), rep.by_tag),
+        ):
             if not rows:
                 continue
             pdf.ln(4)
             pdf.set_font(family, "B", 12)
             pdf.cell(0, 8, _safe(title, unicode_ok), new_x="LMARGIN", new_y="NEXT")
-            _table(pdf, family, unicode_ok, ["", _("This period"), _("Previous period"),
-                                             _("Change")],
-                   [[r.name, r.amount, r.previous, r.change] for r in rows[:25]])
+            _table(
+                pdf,
+                family,
+                unicode_ok,
+                ["", _("This period"), _("Previous period"), _("Change")],
+                [[r.name, r.amount, r.previous, r.change] for r in rows[:25]],
+            )
         if not unicode_ok:
             pdf.ln(4)
             pdf.set_font(family, "", 8)
-            pdf.multi_cell(0, 5, "No Unicode font was found on this server: labels are in "
-                                 "English and non-Latin names are shown as '?'.")
+            pdf.multi_cell(
+                0,
+                5,
+                "No Unicode font was found on this server: labels are in "
+                "English and non-Latin names are shown as '?'.",
+            )
     return bytes(pdf.output())
 
 

@@ -14,8 +14,12 @@ def shares_account(user, account) -> bool:
         return False
     from concierge.finance.models import HouseholdMember
 
-    return (account.household.owner_id == user.pk or HouseholdMember.objects.filter(
-        household_id=account.household_id, user=user, accepted_at__isnull=False).exists())
+    return (
+        account.household.owner_id == user.pk
+        or HouseholdMember.objects.filter(
+            household_id=account.household_id, user=user, accepted_at__isnull=False
+        ).exists()
+    )
 
 
 @rules.predicate

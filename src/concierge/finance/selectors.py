@@ -35,8 +35,11 @@ from concierge.finance.services import month_end, month_start, today_for
 
 def _household_ids(user) -> list[int]:
     owned = list(Household.objects.filter(owner=user).values_list("pk", flat=True))
-    joined = list(HouseholdMember.objects.filter(user=user, accepted_at__isnull=False)
-                  .values_list("household_id", flat=True))
+    joined = list(
+        HouseholdMember.objects.filter(user=user, accepted_at__isnull=False).values_list(
+            "household_id", flat=True
+        )
+    )
     return owned + joined
 
 
@@ -44,8 +47,9 @@ def accounts_for(*, user, include_archived: bool = True) -> QuerySet[Account]:
     if not user.is_authenticated:
         return Account.objects.none()
     households = _household_ids(user)
-    qs = Account.objects.filter(Q(owner=user) | Q(household_id__in=households)
-                                if households else Q(owner=user))
+    qs = Account.objects.filter(
+        Q(owner=user) | Q(household_id__in=households) if households else Q(owner=user)
+    )
     if not include_archived:
         qs = qs.filter(is_archived=False)
     return qs.order_by("name")
@@ -70,15 +74,23 @@ def transactions_for(*, user) -> QuerySet[Transaction]:
     households = _household_ids(user)
     if not households:
         return base.filter(owner=user)
-    shared = list(Account.objects.filter(household_id__in=households).exclude(owner=user)
-                  .values_list("pk", flat=True))
-    return base.filter(Q(owner=user) | Q(account_id__in=shared)) if shared else base.filter(
-        owner=user)
+    shared = list(
+        Account.objects.filter(household_id__in=households)
+        .exclude(owner=user)
+        .values_list("pk", flat=True)
+    )
+    return (
+        base.filter(Q(owner=user) | Q(account_id__in=shared)) if shared else base.filter(owner=user)
+    )
 
 
 def get_transaction(*, user, pk) -> Transaction:
-    txn = transactions_for(user=user).filter(pk=pk).select_related(
-        "account", "category", "to_account").first()
+    txn = (
+        transactions_for(user=user)
+        .filter(pk=pk)
+        .select_related("account", "category", "to_account")
+        .first()
+    )
     if txn is None:
         raise Http404
     return txn
@@ -142,6 +154,7 @@ def profile_for(*, user) -> Profile:
 
 # --- search --------------------------------------------------------------------------------
 
+
 @dataclass
 class TxnFilter:
     text: str = ""
@@ -155,9 +168,19 @@ class TxnFilter:
     kind: str = ""
 
     def is_empty(self) -> bool:
-        return not any([self.text, self.min_amount is not None, self.max_amount is not None,
-                        self.start, self.end, self.category_id, self.tag, self.account_id,
-                        self.kind])
+        return not any(
+            [
+                self.text,
+                self.min_amount is not None,
+                self.max_amount is not None,
+                self.start,
+                self.end,
+                self.category_id,
+                self.tag,
+                self.account_id,
+                self.kind,
+            ]
+        )
 
 
 def search_transactions(*, user, filters: TxnFilter | None = None) -> QuerySet[Transaction]:
@@ -175,8 +198,12 @@ def search_transactions(*, user, filters: TxnFilter | None = None) -> QuerySet[T
     if f.end:
         qs = qs.filter(on__lte=f.end)
     if f.category_id:
-        ids = [f.category_id, *Category.objects.filter(parent_id=f.category_id, owner=user)
-               .values_list("pk", flat=True)]
+        ids = [
+            f.category_id,
+            *Category.objects.filter(parent_id=f.category_id, owner=user).values_list(
+                "pk", flat=True
+            ),
+        ]
         qs = qs.filter(Q(category_id__in=ids) | Q(splits__category_id__in=ids)).distinct()
     if f.tag:
         qs = qs.filter(tags__contains="," + f.tag.lower().strip("#") + ",")
@@ -202,15 +229,22 @@ def totals_of(*, user, qs: QuerySet[Transaction], filters: TxnFilter | None = No
     """Count, income and spending (home currency) of a filtered set, in SQL. The unfiltered set
     reads the month totals instead of summing years of rows."""
     if filters is None or filters.is_empty():
-        rows = MonthTotal.objects.filter(owner=user).values("kind").annotate(
-            t=Sum("total"), n=Sum("count"))
+        rows = (
+            MonthTotal.objects.filter(owner=user)
+            .values("kind")
+            .annotate(t=Sum("total"), n=Sum("count"))
+        )
         by = {r["kind"]: r for r in rows}
-        return Totals(count=sum(r["n"] or 0 for r in rows),
-                      income=by.get("income", {}).get("t") or ZERO,
-                      expense=by.get("expense", {}).get("t") or ZERO)
+        return Totals(
+            count=sum(r["n"] or 0 for r in rows),
+            income=by.get("income", {}).get("t") or ZERO,
+            expense=by.get("expense", {}).get("t") or ZERO,
+        )
     agg = qs.order_by().aggregate(
-        n=Count("id"), inc=Sum("home_amount", filter=Q(kind="income")),
-        exp=Sum("home_amount", filter=Q(kind="expense")))
+        n=Count("id"),
+        inc=Sum("home_amount", filter=Q(kind="income")),
+        exp=Sum("home_amount", filter=Q(kind="expense")),
+    )
     return Totals(count=agg["n"] or 0, income=agg["inc"] or ZERO, expense=agg["exp"] or ZERO)
 
 
@@ -221,8 +255,9 @@ class TxnPage:
     prev_cursor: str | None
 
 
-def page_after(qs: QuerySet[Transaction], *, cursor: str = "", per_page: int = 50,
-               backwards: bool = False) -> TxnPage:
+def page_after(
+    qs: QuerySet[Transaction], *, cursor: str = "", per_page: int = 50, backwards: bool = False
+) -> TxnPage:
     """Keyset pagination over (date, id): page 5,000 costs what page 1 costs."""
     per_page = min(max(per_page, 1), 200)
     qs = qs.select_related("account", "category", "to_account")
@@ -239,10 +274,12 @@ def page_after(qs: QuerySet[Transaction], *, cursor: str = "", per_page: int = 5
     rows = rows[:per_page]
     if backwards and match:
         rows.reverse()
-        return TxnPage(rows, _cursor(rows[-1]) if rows else None,
-                       _cursor(rows[0]) if more and rows else None)
-    return TxnPage(rows, _cursor(rows[-1]) if more else None,
-                   _cursor(rows[0]) if match and rows else None)
+        return TxnPage(
+            rows, _cursor(rows[-1]) if rows else None, _cursor(rows[0]) if more and rows else None
+        )
+    return TxnPage(
+        rows, _cursor(rows[-1]) if more else None, _cursor(rows[0]) if match and rows else None
+    )
 
 
 def _cursor(txn: Transaction) -> str:
@@ -251,14 +288,18 @@ def _cursor(txn: Transaction) -> str:
 
 def count_in_range(*, user, start: date, end: date) -> tuple[int, Decimal, Decimal]:
     """What a bulk delete would remove: count, income and spending."""
-    agg = Transaction.objects.filter(owner=user, deleted_at__isnull=True, on__gte=start,
-                                     on__lte=end).aggregate(
-        n=Count("id"), inc=Sum("home_amount", filter=Q(kind="income")),
-        exp=Sum("home_amount", filter=Q(kind="expense")))
+    agg = Transaction.objects.filter(
+        owner=user, deleted_at__isnull=True, on__gte=start, on__lte=end
+    ).aggregate(
+        n=Count("id"),
+        inc=Sum("home_amount", filter=Q(kind="income")),
+        exp=Sum("home_amount", filter=Q(kind="expense")),
+    )
     return agg["n"] or 0, agg["inc"] or ZERO, agg["exp"] or ZERO
 
 
 # --- budgets -------------------------------------------------------------------------------
+
 
 @dataclass
 class BudgetStatus:
@@ -295,7 +336,8 @@ class BudgetStatus:
 def _expense_totals(*, user, months: list[date]) -> dict[date, dict[int | None, Decimal]]:
     out: dict[date, dict] = defaultdict(lambda: defaultdict(lambda: ZERO))
     for row in MonthTotal.objects.filter(owner=user, kind="expense", month__in=months).values(
-            "month", "category_id", "total"):
+        "month", "category_id", "total"
+    ):
         out[row["month"]][row["category_id"]] += row["total"]
     return out
 
@@ -303,7 +345,8 @@ def _expense_totals(*, user, months: list[date]) -> dict[date, dict[int | None, 
 def _tree(user) -> dict[int, list[int]]:
     children = defaultdict(list)
     for pk, parent in Category.objects.filter(owner=user, parent__isnull=False).values_list(
-            "pk", "parent_id"):
+        "pk", "parent_id"
+    ):
         children[parent].append(pk)
     return children
 
@@ -323,8 +366,7 @@ def _shift_month(day: date, months: int) -> date:
 def budget_statuses(*, user, month: date, today: date | None = None) -> list[BudgetStatus]:
     """Spent vs limit for each budget in one month (+ roll-over and a forecast): 3 queries."""
     month = month_start(month)
-    budgets = list(Budget.objects.filter(owner=user).select_related("category",
-                                                                    "category__parent"))
+    budgets = list(Budget.objects.filter(owner=user).select_related("category", "category__parent"))
     if not budgets:
         return []
     any_rollover = any(b.rollover for b in budgets)
@@ -334,7 +376,8 @@ def budget_statuses(*, user, month: date, today: date | None = None) -> list[Bud
     today = today or today_for(user)
     warned = defaultdict(list)
     for b_id, t in BudgetWarning.objects.filter(budget__owner=user, month=month).values_list(
-            "budget_id", "threshold"):
+        "budget_id", "threshold"
+    ):
         warned[b_id].append(t)
     out = []
     from django.utils.translation import gettext as _
@@ -346,9 +389,14 @@ def budget_statuses(*, user, month: date, today: date | None = None) -> list[Bud
             for m in reversed(months[1:]):
                 if m >= start:
                     carried = max(carried + b.amount - _spent(totals[m], b, children), ZERO)
-        status = BudgetStatus(budget=b, name=str(b.category) if b.category else _("Overall"),
-                              limit=b.amount + carried, spent=_spent(totals[month], b, children),
-                              carried=carried, warned=sorted(warned[b.pk]))
+        status = BudgetStatus(
+            budget=b,
+            name=str(b.category) if b.category else _("Overall"),
+            limit=b.amount + carried,
+            spent=_spent(totals[month], b, children),
+            carried=carried,
+            warned=sorted(warned[b.pk]),
+        )
         if month_start(today) == month:
             days = calendar.monthrange(month.year, month.month)[1]
             elapsed = max(today.day, 1)
@@ -365,6 +413,7 @@ def budget_statuses(*, user, month: date, today: date | None = None) -> list[Bud
 
 # --- dashboard -----------------------------------------------------------------------------
 
+
 @dataclass
 class CategorySpend:
     category_id: int | None
@@ -377,12 +426,17 @@ class CategorySpend:
         return self.amount - self.previous
 
 
-def spending_by_category(*, user, start: date, end: date, top_level: bool = True,
-                         kind: str = "expense") -> list[CategorySpend]:
+def spending_by_category(
+    *, user, start: date, end: date, top_level: bool = True, kind: str = "expense"
+) -> list[CategorySpend]:
     """Per category (rolled up to parents) for whole months start..end from month totals."""
-    rows = (MonthTotal.objects.filter(owner=user, kind=kind, month__gte=month_start(start),
-                                      month__lte=end).values("category_id")
-            .annotate(t=Sum("total")))
+    rows = (
+        MonthTotal.objects.filter(
+            owner=user, kind=kind, month__gte=month_start(start), month__lte=end
+        )
+        .values("category_id")
+        .annotate(t=Sum("total"))
+    )
     cats = {c.pk: c for c in Category.objects.filter(owner=user).select_related("parent")}
     sums: dict = defaultdict(lambda: ZERO)
     for row in rows:
@@ -392,32 +446,50 @@ def spending_by_category(*, user, start: date, end: date, top_level: bool = True
         sums[cat.pk if cat else None] += row["t"] or ZERO
     from django.utils.translation import gettext as _
 
-    out = [CategorySpend(pk, cats[pk].name if pk in cats else _("Uncategorised"), amount)
-           for pk, amount in sums.items() if amount]
+    out = [
+        CategorySpend(pk, cats[pk].name if pk in cats else _("Uncategorised"), amount)
+        for pk, amount in sums.items()
+        if amount
+    ]
     return sorted(out, key=lambda c: -c.amount)
 
 
 def daily_spending(*, user, month: date) -> list[tuple[date, Decimal]]:
-    rows = dict(Transaction.objects.filter(
-        owner=user, deleted_at__isnull=True, kind="expense", on__gte=month_start(month),
-        on__lte=month_end(month)).values("on").annotate(t=Sum("home_amount"))
-        .values_list("on", "t"))
+    rows = dict(
+        Transaction.objects.filter(
+            owner=user,
+            deleted_at__isnull=True,
+            kind="expense",
+            on__gte=month_start(month),
+            on__lte=month_end(month),
+        )
+        .values("on")
+        .annotate(t=Sum("home_amount"))
+        .values_list("on", "t")
+    )
     days = calendar.monthrange(month.year, month.month)[1]
-    return [(d, rows.get(d, ZERO)) for d in (month_start(month) + timedelta(days=i)
-                                             for i in range(days))]
+    return [
+        (d, rows.get(d, ZERO))
+        for d in (month_start(month) + timedelta(days=i) for i in range(days))
+    ]
 
 
-def income_vs_expense(*, user, months: int = 12, until: date) -> list[tuple[date, Decimal,
-                                                                            Decimal]]:
+def income_vs_expense(
+    *, user, months: int = 12, until: date
+) -> list[tuple[date, Decimal, Decimal]]:
     first = _shift_month(month_start(until), -(months - 1))
-    rows = MonthTotal.objects.filter(owner=user, month__gte=first,
-                                     month__lte=month_start(until)).values(
-        "month", "kind").annotate(t=Sum("total"))
+    rows = (
+        MonthTotal.objects.filter(owner=user, month__gte=first, month__lte=month_start(until))
+        .values("month", "kind")
+        .annotate(t=Sum("total"))
+    )
     by = defaultdict(lambda: {"income": ZERO, "expense": ZERO})
     for r in rows:
         by[r["month"]][r["kind"]] = r["t"] or ZERO
-    return [(m, by[m]["income"], by[m]["expense"])
-            for m in (_shift_month(first, i) for i in range(months))]
+    return [
+        (m, by[m]["income"], by[m]["expense"])
+        for m in (_shift_month(first, i) for i in range(months))
+    ]
 
 
 def account_balances(*, user) -> list[Account]:
@@ -441,12 +513,17 @@ def net_worth(*, user) -> Decimal:
 
 
 def month_totals(*, user, month: date) -> tuple[Decimal, Decimal]:
-    rows = dict(MonthTotal.objects.filter(owner=user, month=month_start(month)).values(
-        "kind").annotate(t=Sum("total")).values_list("kind", "t"))
+    rows = dict(
+        MonthTotal.objects.filter(owner=user, month=month_start(month))
+        .values("kind")
+        .annotate(t=Sum("total"))
+        .values_list("kind", "t")
+    )
     return rows.get("income") or ZERO, rows.get("expense") or ZERO
 
 
 # --- reports -------------------------------------------------------------------------------
+
 
 @dataclass
 class Report:
@@ -489,25 +566,37 @@ def _period(day: date, period: str) -> tuple[date, date, date, date]:
 def _merge(current: list[CategorySpend], previous: list[CategorySpend]) -> list[CategorySpend]:
     prev = {c.name: c.amount for c in previous}
     names = {c.name for c in current}
-    out = [CategorySpend(c.category_id, c.name, c.amount, prev.get(c.name, ZERO))
-           for c in current]
-    out += [CategorySpend(c.category_id, c.name, ZERO, c.amount) for c in previous
-            if c.name not in names]
+    out = [CategorySpend(c.category_id, c.name, c.amount, prev.get(c.name, ZERO)) for c in current]
+    out += [
+        CategorySpend(c.category_id, c.name, ZERO, c.amount)
+        for c in previous
+        if c.name not in names
+    ]
     return sorted(out, key=lambda c: (-c.amount, -c.previous))
 
 
 def _by_payee(user, start, end, limit=15) -> list[CategorySpend]:
-    rows = (Transaction.objects.filter(owner=user, deleted_at__isnull=True, kind="expense",
-                                       on__gte=start, on__lte=end)
-            .exclude(payee="").values("payee").annotate(t=Sum("home_amount"))
-            .order_by("-t")[:limit])
+    rows = (
+        Transaction.objects.filter(
+            owner=user, deleted_at__isnull=True, kind="expense", on__gte=start, on__lte=end
+        )
+        .exclude(payee="")
+        .values("payee")
+        .annotate(t=Sum("home_amount"))
+        .order_by("-t")[:limit]
+    )
     return [CategorySpend(None, r["payee"], r["t"]) for r in rows]
 
 
 def _by_tag(user, start, end) -> list[CategorySpend]:
-    rows = (Transaction.objects.filter(owner=user, deleted_at__isnull=True, kind="expense",
-                                       on__gte=start, on__lte=end).exclude(tags="")
-            .values("tags").annotate(t=Sum("home_amount")))
+    rows = (
+        Transaction.objects.filter(
+            owner=user, deleted_at__isnull=True, kind="expense", on__gte=start, on__lte=end
+        )
+        .exclude(tags="")
+        .values("tags")
+        .annotate(t=Sum("home_amount"))
+    )
     sums = defaultdict(lambda: ZERO)
     for r in rows:
         for tag in r["tags"].strip(",").split(","):
@@ -518,27 +607,41 @@ def _by_tag(user, start, end) -> list[CategorySpend]:
 def report(*, user, day: date, period: str = "month") -> Report:
     start, end, prev_start, prev_end = _period(day, period)
     inc = exp = pinc = pexp = ZERO
-    for row in MonthTotal.objects.filter(owner=user, month__gte=prev_start, month__lte=end).values(
-            "month", "kind").annotate(t=Sum("total")):
+    for row in (
+        MonthTotal.objects.filter(owner=user, month__gte=prev_start, month__lte=end)
+        .values("month", "kind")
+        .annotate(t=Sum("total"))
+    ):
         current = row["month"] >= start
         if row["kind"] == "income":
             inc, pinc = (inc + row["t"], pinc) if current else (inc, pinc + row["t"])
         elif row["kind"] == "expense":
             exp, pexp = (exp + row["t"], pexp) if current else (exp, pexp + row["t"])
     return Report(
-        period=period, start=start, end=end, prev_start=prev_start, prev_end=prev_end,
-        income=inc, expense=exp, prev_income=pinc, prev_expense=pexp,
-        by_category=_merge(spending_by_category(user=user, start=start, end=end),
-                           spending_by_category(user=user, start=prev_start, end=prev_end)),
+        period=period,
+        start=start,
+        end=end,
+        prev_start=prev_start,
+        prev_end=prev_end,
+        income=inc,
+        expense=exp,
+        prev_income=pinc,
+        prev_expense=pexp,
+        by_category=_merge(
+            spending_by_category(user=user, start=start, end=end),
+            spending_by_category(user=user, start=prev_start, end=prev_end),
+        ),
         by_subcategory=_merge(
             spending_by_category(user=user, start=start, end=end, top_level=False),
-            spending_by_category(user=user, start=prev_start, end=prev_end, top_level=False)),
+            spending_by_category(user=user, start=prev_start, end=prev_end, top_level=False),
+        ),
         by_payee=_merge(_by_payee(user, start, end), _by_payee(user, prev_start, prev_end)),
         by_tag=_merge(_by_tag(user, start, end), _by_tag(user, prev_start, prev_end)),
     )
 
 
 # --- rewards, streaks, comparison ----------------------------------------------------------
+
 
 @dataclass
 class Rewards:
@@ -558,10 +661,12 @@ def rewards(*, user, today: date | None = None) -> Rewards:
     from django.utils import timezone as tz
 
     since = tz.make_aware(datetime.combine(today - timedelta(days=60), time.min))
-    days = set(Transaction.objects.filter(
-        owner=user, created_at__gte=since).exclude(
-        source__in=["import", "recurring"]).values_list("created_at__date", flat=True)
-        .distinct())
+    days = set(
+        Transaction.objects.filter(owner=user, created_at__gte=since)
+        .exclude(source__in=["import", "recurring"])
+        .values_list("created_at__date", flat=True)
+        .distinct()
+    )
     streak, day = 0, today
     if day not in days:
         day -= timedelta(days=1)
@@ -570,8 +675,9 @@ def rewards(*, user, today: date | None = None) -> Rewards:
         day -= timedelta(days=1)
     months_under = 0
     overall = Budget.objects.filter(owner=user, category__isnull=True).first()
-    for m, inc, exp in income_vs_expense(user=user, months=12,
-                                         until=_shift_month(month_start(today), -1)):
+    for _m, inc, exp in income_vs_expense(
+        user=user, months=12, until=_shift_month(month_start(today), -1)
+    ):
         if exp == 0 and inc == 0:
             continue
         if (overall and exp <= overall.amount) or (not overall and inc > exp):
@@ -589,8 +695,9 @@ def rewards(*, user, today: date | None = None) -> Rewards:
     goals_done = Goal.objects.filter(owner=user).values_list("saved_amount", "target_amount")
     if any(s >= t for s, t in goals_done):
         badges.append(_("Goal reached"))
-    return Rewards(points=points, streak_days=streak, months_under_budget=months_under,
-                   badges=badges)
+    return Rewards(
+        points=points, streak_days=streak, months_under_budget=months_under, badges=badges
+    )
 
 
 MIN_CONTRIBUTORS = 10
@@ -603,14 +710,21 @@ def anonymous_comparison(*, user, month: date) -> list[tuple[str, Decimal, Decim
         return []
     month = month_start(month)
     rows = MonthTotal.objects.filter(
-        month=month, kind="expense", category__key__gt="", category__parent__isnull=True,
+        month=month,
+        kind="expense",
+        category__key__gt="",
+        category__parent__isnull=True,
         owner__finance_profile__share_anonymous_stats=True,
-        owner__currency=user.currency).values_list("owner_id", "category__key", "total")
+        owner__currency=user.currency,
+    ).values_list("owner_id", "category__key", "total")
     by_key = defaultdict(dict)
     for owner_id, key, total in rows:
         by_key[key][owner_id] = by_key[key].get(owner_id, ZERO) + total
-    names = dict(Category.objects.filter(owner=user, parent__isnull=True).exclude(
-        key="").values_list("key", "name"))
+    names = dict(
+        Category.objects.filter(owner=user, parent__isnull=True)
+        .exclude(key="")
+        .values_list("key", "name")
+    )
     out = []
     for key, per_user in by_key.items():
         others = sorted(v for k, v in per_user.items() if k != user.pk)
@@ -622,6 +736,7 @@ def anonymous_comparison(*, user, month: date) -> list[tuple[str, Decimal, Decim
 
 
 # --- lists for pages -----------------------------------------------------------------------
+
 
 def recurring_for(*, user) -> QuerySet[RecurringRule]:
     return RecurringRule.objects.filter(owner=user).select_related("account", "category")
@@ -640,50 +755,88 @@ def mappings_for(*, user) -> QuerySet[ImportMapping]:
 
 
 def household_for(*, user) -> Household | None:
-    return (Household.objects.filter(owner=user).first()
-            or Household.objects.filter(members__user=user,
-                                        members__accepted_at__isnull=False).first())
+    return (
+        Household.objects.filter(owner=user).first()
+        or Household.objects.filter(members__user=user, members__accepted_at__isnull=False).first()
+    )
 
 
 def splits_by_category(*, user, txn_ids: list[int]) -> dict[int, list[Split]]:
     out = defaultdict(list)
-    for s in Split.objects.filter(transaction_id__in=txn_ids,
-                                  transaction__owner=user).select_related("category"):
+    for s in Split.objects.filter(
+        transaction_id__in=txn_ids, transaction__owner=user
+    ).select_related("category"):
         out[s.transaction_id].append(s)
     return out
 
 
 # --- export --------------------------------------------------------------------------------
 
+
 def export_data(*, user) -> dict:
     def money(v):
         return str(v) if v is not None else None
 
     return {
-        "accounts": [{"id": a.pk, "name": a.name, "kind": a.kind, "currency": a.currency,
-                      "opening_balance": money(a.opening_balance), "balance": money(a.balance)}
-                     for a in Account.objects.filter(owner=user)],
-        "categories": [{"id": c.pk, "name": c.name, "kind": c.kind, "parent": c.parent_id}
-                       for c in Category.objects.filter(owner=user)],
+        "accounts": [
+            {
+                "id": a.pk,
+                "name": a.name,
+                "kind": a.kind,
+                "currency": a.currency,
+                "opening_balance": money(a.opening_balance),
+                "balance": money(a.balance),
+            }
+            for a in Account.objects.filter(owner=user)
+        ],
+        "categories": [
+            {"id": c.pk, "name": c.name, "kind": c.kind, "parent": c.parent_id}
+            for c in Category.objects.filter(owner=user)
+        ],
         "transactions": [
-            {"id": t.pk, "date": t.on.isoformat(), "kind": t.kind, "account": t.account_id,
-             "amount": money(t.amount), "home_amount": money(t.home_amount),
-             "to_account": t.to_account_id, "to_amount": money(t.to_amount),
-             "category": t.category_id, "payee": t.payee, "note": t.note,
-             "tags": t.tag_list(), "splits": [{"category": s.category_id,
-                                               "amount": money(s.amount)}
-                                              for s in t.splits.all()]}
+            {
+                "id": t.pk,
+                "date": t.on.isoformat(),
+                "kind": t.kind,
+                "account": t.account_id,
+                "amount": money(t.amount),
+                "home_amount": money(t.home_amount),
+                "to_account": t.to_account_id,
+                "to_amount": money(t.to_amount),
+                "category": t.category_id,
+                "payee": t.payee,
+                "note": t.note,
+                "tags": t.tag_list(),
+                "splits": [
+                    {"category": s.category_id, "amount": money(s.amount)} for s in t.splits.all()
+                ],
+            }
             for t in Transaction.objects.filter(owner=user, deleted_at__isnull=True)
-            .prefetch_related("splits").order_by("on", "id").iterator(chunk_size=2000)],
-        "budgets": [{"category": b.category_id, "amount": money(b.amount),
-                     "rollover": b.rollover} for b in Budget.objects.filter(owner=user)],
-        "goals": [{"name": g.name, "target": money(g.target_amount),
-                   "saved": money(g.saved_amount)} for g in Goal.objects.filter(owner=user)],
-        "rates": [{"currency": r.currency, "date": r.on.isoformat(), "rate": str(r.rate)}
-                  for r in ExchangeRate.objects.filter(owner=user)],
-        "recurring": [{"name": r.name, "amount": money(r.amount), "frequency": r.frequency,
-                       "next_date": r.next_date.isoformat()}
-                      for r in RecurringRule.objects.filter(owner=user)],
+            .prefetch_related("splits")
+            .order_by("on", "id")
+            .iterator(chunk_size=2000)
+        ],
+        "budgets": [
+            {"category": b.category_id, "amount": money(b.amount), "rollover": b.rollover}
+            for b in Budget.objects.filter(owner=user)
+        ],
+        "goals": [
+            {"name": g.name, "target": money(g.target_amount), "saved": money(g.saved_amount)}
+            for g in Goal.objects.filter(owner=user)
+        ],
+        "rates": [
+            {"currency": r.currency, "date": r.on.isoformat(), "rate": str(r.rate)}
+            for r in ExchangeRate.objects.filter(owner=user)
+        ],
+        "recurring": [
+            {
+                "name": r.name,
+                "amount": money(r.amount),
+                "frequency": r.frequency,
+                "next_date": r.next_date.isoformat(),
+            }
+            for r in RecurringRule.objects.filter(owner=user)
+        ],
     }
 
 
@@ -692,11 +845,15 @@ def export_data(*, user) -> dict:
 _MONEY_WORDS = re.compile(
     r"spen[dt]|spending|expense|budget|income|earn|salary|save[d]?|saving|money|balance|"
     r"खर्च|बजट|पैसे|कमाई|बचत|बैलेंस|செலவ|பட்ஜெட்|பணம்|வருமான|சேமி|இருப்பு|kharch|paisa",
-    re.I)
+    re.I,
+)
 _LAST_MONTH = re.compile(r"last month|previous month|पिछले महीने|கடந்த மாத|pichle mahine", re.I)
 _THIS_YEAR = re.compile(r"this year|इस साल|இந்த ஆண்டு", re.I)
-_OVER = re.compile(r"over budget|over my budget|within budget|under budget|बजट से ज़?्?यादा|"
-                   r"बजट|பட்ஜெட்", re.I)
+_OVER = re.compile(
+    r"over budget|over my budget|within budget|under budget|बजट से ज़?्?यादा|"
+    r"बजट|பட்ஜெட்",
+    re.I,
+)
 _BALANCE = re.compile(r"balance|how much (do i|money do i) have|बैलेंस|இருப்பு", re.I)
 _INCOME = re.compile(r"income|earn|salary|कमाई|आय|वेतन|வருமான|சம்பள", re.I)
 
@@ -732,22 +889,36 @@ def answer_money_question(*, user, text: str, language: str = "en") -> str | Non
             over = [s for s in statuses if s.percent >= 100]
             if over:
                 return _("Yes — over budget in %(month)s: %(list)s.") % {
-                    "month": label, "list": ", ".join(
-                        f"{s.name} ({_fmt(s.spent, cur)} / {_fmt(s.limit, cur)})" for s in over)}
+                    "month": label,
+                    "list": ", ".join(
+                        f"{s.name} ({_fmt(s.spent, cur)} / {_fmt(s.limit, cur)})" for s in over
+                    ),
+                }
             closest = max(statuses, key=lambda s: s.percent)
-            return _("No — you are within every budget in %(month)s. Closest: %(name)s at "
-                     "%(pct)s%%.") % {"month": label, "name": closest.name,
-                                      "pct": closest.percent}
+            return _(
+                "No — you are within every budget in %(month)s. Closest: %(name)s at %(pct)s%%."
+            ) % {"month": label, "name": closest.name, "pct": closest.percent}
         if _THIS_YEAR.search(text):
             start, end = date(today.year, 1, 1), today
         else:
             start, end = month, month_end(month)
         if _INCOME.search(text):
-            income = sum((i for _m, i, _e in income_vs_expense(
-                user=user, months=(end.year - start.year) * 12 + end.month - start.month + 1,
-                until=end)), ZERO)
+            income = sum(
+                (
+                    i
+                    for _m, i, _e in income_vs_expense(
+                        user=user,
+                        months=(end.year - start.year) * 12 + end.month - start.month + 1,
+                        until=end,
+                    )
+                ),
+                ZERO,
+            )
             return _("Your income from %(start)s to %(end)s: %(amount)s.") % {
-                "start": start.isoformat(), "end": end.isoformat(), "amount": _fmt(income, cur)}
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "amount": _fmt(income, cur),
+            }
         words = {w.lower() for w in re.findall(r"\w+", text)}
         by_cat = spending_by_category(user=user, start=start, end=end, top_level=False)
         top = spending_by_category(user=user, start=start, end=end)
@@ -756,19 +927,25 @@ def answer_money_question(*, user, text: str, language: str = "en") -> str | Non
 
         wanted = None
         for cat in cats:
-            if cat.name.lower() in text.lower() or (cat.key and (
-                    cat.key in words or any(KEYWORDS.get(w) == cat.key for w in words))):
+            if cat.name.lower() in text.lower() or (
+                cat.key and (cat.key in words or any(KEYWORDS.get(w) == cat.key for w in words))
+            ):
                 wanted = cat
                 break
         if wanted is not None:
-            ids = {wanted.pk, *Category.objects.filter(parent=wanted).values_list("pk",
-                                                                                  flat=True)}
+            ids = {wanted.pk, *Category.objects.filter(parent=wanted).values_list("pk", flat=True)}
             amount = sum((c.amount for c in by_cat if c.category_id in ids), ZERO)
             return _("You spent %(amount)s on %(category)s from %(start)s to %(end)s.") % {
-                "amount": _fmt(amount, cur), "category": wanted.name,
-                "start": start.isoformat(), "end": end.isoformat()}
+                "amount": _fmt(amount, cur),
+                "category": wanted.name,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+            }
         total = sum((c.amount for c in top), ZERO)
         biggest = ", ".join(f"{c.name} {_fmt(c.amount, cur)}" for c in top[:3])
         return _("You spent %(amount)s from %(start)s to %(end)s. Biggest: %(list)s.") % {
-            "amount": _fmt(total, cur), "start": start.isoformat(), "end": end.isoformat(),
-            "list": biggest or "—"}
+            "amount": _fmt(total, cur),
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "list": biggest or "—",
+        }

@@ -37,8 +37,8 @@ from concierge.finance.models import (
     Account,
     Budget,
     BudgetWarning,
-    Category,
     CategoriserModel,
+    Category,
     CategoryRule,
     ExchangeRate,
     Goal,
@@ -87,25 +87,38 @@ def money(value: Decimal) -> str:
 
 # (key, English name, kind, parent key). Names are translated into the user's language.
 DEFAULT_CATEGORIES = [
-    ("food", "Food", "expense", ""), ("groceries", "Groceries", "expense", "food"),
-    ("restaurants", "Eating out", "expense", "food"), ("coffee", "Tea & coffee", "expense", "food"),
-    ("transport", "Transport", "expense", ""), ("fuel", "Fuel", "expense", "transport"),
+    ("food", "Food", "expense", ""),
+    ("groceries", "Groceries", "expense", "food"),
+    ("restaurants", "Eating out", "expense", "food"),
+    ("coffee", "Tea & coffee", "expense", "food"),
+    ("transport", "Transport", "expense", ""),
+    ("fuel", "Fuel", "expense", "transport"),
     ("taxi", "Taxi & auto", "expense", "transport"),
     ("public_transport", "Public transport", "expense", "transport"),
-    ("housing", "Home", "expense", ""), ("rent", "Rent", "expense", "housing"),
-    ("electricity", "Electricity", "expense", "housing"), ("water", "Water", "expense", "housing"),
-    ("internet", "Internet", "expense", "housing"), ("phone", "Mobile phone", "expense", "housing"),
-    ("shopping", "Shopping", "expense", ""), ("clothes", "Clothes", "expense", "shopping"),
+    ("housing", "Home", "expense", ""),
+    ("rent", "Rent", "expense", "housing"),
+    ("electricity", "Electricity", "expense", "housing"),
+    ("water", "Water", "expense", "housing"),
+    ("internet", "Internet", "expense", "housing"),
+    ("phone", "Mobile phone", "expense", "housing"),
+    ("shopping", "Shopping", "expense", ""),
+    ("clothes", "Clothes", "expense", "shopping"),
     ("entertainment", "Entertainment", "expense", ""),
     ("subscriptions", "Subscriptions", "expense", "entertainment"),
     ("movies", "Movies", "expense", "entertainment"),
-    ("health", "Health", "expense", ""), ("medicine", "Medicine", "expense", "health"),
-    ("doctor", "Doctor", "expense", "health"), ("education", "Education", "expense", ""),
-    ("personal_care", "Personal care", "expense", ""), ("gifts", "Gifts & donations", "expense", ""),
-    ("travel", "Travel", "expense", ""), ("fees", "Fees & charges", "expense", ""),
+    ("health", "Health", "expense", ""),
+    ("medicine", "Medicine", "expense", "health"),
+    ("doctor", "Doctor", "expense", "health"),
+    ("education", "Education", "expense", ""),
+    ("personal_care", "Personal care", "expense", ""),
+    ("gifts", "Gifts & donations", "expense", ""),
+    ("travel", "Travel", "expense", ""),
+    ("fees", "Fees & charges", "expense", ""),
     ("other", "Other", "expense", ""),
-    ("salary", "Salary", "income", ""), ("business", "Business & freelance", "income", ""),
-    ("interest", "Interest", "income", ""), ("refunds", "Refunds", "income", ""),
+    ("salary", "Salary", "income", ""),
+    ("business", "Business & freelance", "income", ""),
+    ("interest", "Interest", "income", ""),
+    ("refunds", "Refunds", "income", ""),
     ("other_income", "Other income", "income", ""),
 ]
 
@@ -113,18 +126,39 @@ DEFAULT_CATEGORIES = [
 def _default_name(english: str) -> str:
     # Explicit gettext calls so makemessages finds every default name.
     names = {
-        "Food": _("Food"), "Groceries": _("Groceries"), "Eating out": _("Eating out"),
-        "Tea & coffee": _("Tea & coffee"), "Transport": _("Transport"), "Fuel": _("Fuel"),
-        "Taxi & auto": _("Taxi & auto"), "Public transport": _("Public transport"),
-        "Home": _("Home"), "Rent": _("Rent"), "Electricity": _("Electricity"),
-        "Water": _("Water"), "Internet": _("Internet"), "Mobile phone": _("Mobile phone"),
-        "Shopping": _("Shopping"), "Clothes": _("Clothes"), "Entertainment": _("Entertainment"),
-        "Subscriptions": _("Subscriptions"), "Movies": _("Movies"), "Health": _("Health"),
-        "Medicine": _("Medicine"), "Doctor": _("Doctor"), "Education": _("Education"),
-        "Personal care": _("Personal care"), "Gifts & donations": _("Gifts & donations"),
-        "Travel": _("Travel"), "Fees & charges": _("Fees & charges"), "Other": _("Other"),
-        "Salary": _("Salary"), "Business & freelance": _("Business & freelance"),
-        "Interest": _("Interest"), "Refunds": _("Refunds"), "Other income": _("Other income"),
+        "Food": _("Food"),
+        "Groceries": _("Groceries"),
+        "Eating out": _("Eating out"),
+        "Tea & coffee": _("Tea & coffee"),
+        "Transport": _("Transport"),
+        "Fuel": _("Fuel"),
+        "Taxi & auto": _("Taxi & auto"),
+        "Public transport": _("Public transport"),
+        "Home": _("Home"),
+        "Rent": _("Rent"),
+        "Electricity": _("Electricity"),
+        "Water": _("Water"),
+        "Internet": _("Internet"),
+        "Mobile phone": _("Mobile phone"),
+        "Shopping": _("Shopping"),
+        "Clothes": _("Clothes"),
+        "Entertainment": _("Entertainment"),
+        "Subscriptions": _("Subscriptions"),
+        "Movies": _("Movies"),
+        "Health": _("Health"),
+        "Medicine": _("Medicine"),
+        "Doctor": _("Doctor"),
+        "Education": _("Education"),
+        "Personal care": _("Personal care"),
+        "Gifts & donations": _("Gifts & donations"),
+        "Travel": _("Travel"),
+        "Fees & charges": _("Fees & charges"),
+        "Other": _("Other"),
+        "Salary": _("Salary"),
+        "Business & freelance": _("Business & freelance"),
+        "Interest": _("Interest"),
+        "Refunds": _("Refunds"),
+        "Other income": _("Other income"),
     }
     return str(names.get(english, english))
 
@@ -146,13 +180,21 @@ def _create_default_categories(user) -> None:
     with translation.override(user.language or "en"):
         for key, english, kind, parent_key in DEFAULT_CATEGORIES:
             by_key[key], _c = Category.objects.get_or_create(
-                owner=user, parent=by_key.get(parent_key), name=_default_name(english),
-                defaults={"kind": kind, "key": key})
+                owner=user,
+                parent=by_key.get(parent_key),
+                name=_default_name(english),
+                defaults={"kind": kind, "key": key},
+            )
 
 
 @transaction.atomic
-def update_profile(*, user, reminder_days: int | None = None, warn_thresholds: str | None = None,
-                   share_anonymous_stats: bool | None = None) -> Profile:
+def update_profile(
+    *,
+    user,
+    reminder_days: int | None = None,
+    warn_thresholds: str | None = None,
+    share_anonymous_stats: bool | None = None,
+) -> Profile:
     profile = ensure_profile(user=user)
     if reminder_days is not None:
         if reminder_days < 1 or reminder_days > 365:
@@ -168,31 +210,53 @@ def update_profile(*, user, reminder_days: int | None = None, warn_thresholds: s
 
 # --- accounts ------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def create_account(*, user, name: str, kind: str = Account.Kind.BANK, currency: str = "",
-                   opening_balance: Decimal = ZERO) -> Account:
+def create_account(
+    *,
+    user,
+    name: str,
+    kind: str = Account.Kind.BANK,
+    currency: str = "",
+    opening_balance: Decimal = ZERO,
+) -> Account:
     ensure_profile(user=user)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the account a name.")})
     if Account.objects.filter(owner=user, name__iexact=name).exists():
         raise ValidationError({"name": _("You already have an account with this name.")})
-    account = Account(owner=user, name=name, kind=kind, currency=(currency or user.currency),
-                      opening_balance=opening_balance, balance=opening_balance)
+    account = Account(
+        owner=user,
+        name=name,
+        kind=kind,
+        currency=(currency or user.currency),
+        opening_balance=opening_balance,
+        balance=opening_balance,
+    )
     account.full_clean()
     account.save()
     return account
 
 
 @transaction.atomic
-def update_account(*, user, account: Account, name: str | None = None,
-                   kind: str | None = None, opening_balance: Decimal | None = None,
-                   is_archived: bool | None = None) -> Account:
+def update_account(
+    *,
+    user,
+    account: Account,
+    name: str | None = None,
+    kind: str | None = None,
+    opening_balance: Decimal | None = None,
+    is_archived: bool | None = None,
+) -> Account:
     require(user, "finance.change_account", account)
     account = Account.objects.select_for_update().get(pk=account.pk)
     if name is not None and name.strip() != account.name:
-        if Account.objects.filter(owner=account.owner, name__iexact=name.strip()).exclude(
-                pk=account.pk).exists():
+        if (
+            Account.objects.filter(owner=account.owner, name__iexact=name.strip())
+            .exclude(pk=account.pk)
+            .exists()
+        ):
             raise ValidationError({"name": _("You already have an account with this name.")})
         account.name = name.strip()
     if kind is not None:
@@ -209,6 +273,7 @@ def update_account(*, user, account: Account, name: str | None = None,
 
 # --- exchange rates ------------------------------------------------------------------------
 
+
 def rate_for(*, user, currency: str, on: date) -> Decimal:
     """Home-currency units for one unit of `currency` on `on` (the latest rate on or before,
     else the earliest after). ValidationError when the user has entered none."""
@@ -216,18 +281,27 @@ def rate_for(*, user, currency: str, on: date) -> Decimal:
     if currency == home:
         return Decimal(1)
     base = ExchangeRate.objects.filter(owner=user, currency=currency, home_currency=home)
-    rate = (base.filter(on__lte=on).order_by("-on").values_list("rate", flat=True).first()
-            or base.filter(on__gt=on).order_by("on").values_list("rate", flat=True).first())
+    rate = (
+        base.filter(on__lte=on).order_by("-on").values_list("rate", flat=True).first()
+        or base.filter(on__gt=on).order_by("on").values_list("rate", flat=True).first()
+    )
     if rate is None:
-        raise ValidationError({"amount": _(
-            "There is no exchange rate from %(currency)s to %(home)s yet. Add one under "
-            "Finance → Rates.") % {"currency": currency, "home": home}})
+        raise ValidationError(
+            {
+                "amount": _(
+                    "There is no exchange rate from %(currency)s to %(home)s yet. Add one under "
+                    "Finance → Rates."
+                )
+                % {"currency": currency, "home": home}
+            }
+        )
     return rate
 
 
 def to_home(*, user, amount: Decimal, currency: str, on: date) -> Decimal:
     return (amount * rate_for(user=user, currency=currency, on=on)).quantize(
-        CENT, rounding=ROUND_HALF_UP)
+        CENT, rounding=ROUND_HALF_UP
+    )
 
 
 @transaction.atomic
@@ -240,8 +314,8 @@ def set_rate(*, user, currency: str, on: date, rate: Decimal) -> ExchangeRate:
     if rate is None or rate <= 0:
         raise ValidationError({"rate": _("The rate must be more than zero.")})
     obj, _c = ExchangeRate.objects.update_or_create(
-        owner=user, currency=currency, home_currency=user.currency, on=on,
-        defaults={"rate": rate})
+        owner=user, currency=currency, home_currency=user.currency, on=on, defaults={"rate": rate}
+    )
     return obj
 
 
@@ -258,8 +332,9 @@ def import_rates_csv(*, user, data: bytes) -> int:
         if len(row) < 3:
             errors.append(_("Line %(n)s: expected date, currency, rate.") % {"n": n})
             continue
-        on = importers._try("%Y-%m-%d", row[0].strip()) or importers._try("%d/%m/%Y",
-                                                                             row[0].strip())
+        on = importers._try("%Y-%m-%d", row[0].strip()) or importers._try(
+            "%d/%m/%Y", row[0].strip()
+        )
         try:
             rate = Decimal(row[2].strip().replace(",", "."))
         except ArithmeticError:
@@ -277,9 +352,11 @@ def import_rates_csv(*, user, data: bytes) -> int:
 
 # --- categories ----------------------------------------------------------------------------
 
+
 @transaction.atomic
-def create_category(*, user, name: str, kind: str = Category.Kind.EXPENSE,
-                    parent: Category | None = None) -> Category:
+def create_category(
+    *, user, name: str, kind: str = Category.Kind.EXPENSE, parent: Category | None = None
+) -> Category:
     ensure_profile(user=user)
     name = (name or "").strip()
     if not name:
@@ -287,8 +364,9 @@ def create_category(*, user, name: str, kind: str = Category.Kind.EXPENSE,
     if parent is not None:
         require(user, "finance.change_category", parent)
         if parent.parent_id:
-            raise ValidationError({"parent": _("Sub-categories cannot have their own "
-                                               "sub-categories.")})
+            raise ValidationError(
+                {"parent": _("Sub-categories cannot have their own sub-categories.")}
+            )
         kind = parent.kind
     if Category.objects.filter(owner=user, parent=parent, name__iexact=name).exists():
         raise ValidationError({"name": _("This category already exists.")})
@@ -301,8 +379,11 @@ def rename_category(*, user, category: Category, name: str) -> Category:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the category a name.")})
-    if Category.objects.filter(owner=user, parent=category.parent_id, name__iexact=name).exclude(
-            pk=category.pk).exists():
+    if (
+        Category.objects.filter(owner=user, parent=category.parent_id, name__iexact=name)
+        .exclude(pk=category.pk)
+        .exists()
+    ):
         raise ValidationError({"name": _("This category already exists.")})
     category.name = name
     category.save(update_fields=["name"])
@@ -323,8 +404,14 @@ def merge_categories(*, user, source: Category, target: Category) -> Category:
     CategoryRule.objects.filter(category=source).update(category=target)
     RecurringRule.objects.filter(category=source).update(category=target)
     for mt in MonthTotal.objects.filter(owner=user, category=source):
-        _bump_total(owner_id=user.pk, month=mt.month, category_id=target.pk, kind=mt.kind,
-                    amount=mt.total, count=mt.count)
+        _bump_total(
+            owner_id=user.pk,
+            month=mt.month,
+            category_id=target.pk,
+            kind=mt.kind,
+            amount=mt.total,
+            count=mt.count,
+        )
     MonthTotal.objects.filter(owner=user, category=source).delete()
     source_budget = Budget.objects.filter(owner=user, category=source).first()
     if source_budget and not Budget.objects.filter(owner=user, category=target).exists():
@@ -336,6 +423,7 @@ def merge_categories(*, user, source: Category, target: Category) -> Category:
 
 # --- transactions --------------------------------------------------------------------------
 
+
 def _clean_tags(tags) -> str:
     if isinstance(tags, str):
         tags = tags.replace("#", " ").replace(",", " ").split()
@@ -343,21 +431,27 @@ def _clean_tags(tags) -> str:
     return "," + ",".join(cleaned) + "," if cleaned else ""
 
 
-def _bump_total(*, owner_id, month: date, category_id, kind: str, amount: Decimal,
-                count: int) -> None:
-    updated = MonthTotal.objects.filter(owner_id=owner_id, month=month, category_id=category_id,
-                                        kind=kind).update(total=F("total") + amount,
-                                                          count=F("count") + count)
+def _bump_total(
+    *, owner_id, month: date, category_id, kind: str, amount: Decimal, count: int
+) -> None:
+    updated = MonthTotal.objects.filter(
+        owner_id=owner_id, month=month, category_id=category_id, kind=kind
+    ).update(total=F("total") + amount, count=F("count") + count)
     if not updated:
         try:
             with transaction.atomic():
-                MonthTotal.objects.create(owner_id=owner_id, month=month,
-                                          category_id=category_id, kind=kind, total=amount,
-                                          count=count)
+                MonthTotal.objects.create(
+                    owner_id=owner_id,
+                    month=month,
+                    category_id=category_id,
+                    kind=kind,
+                    total=amount,
+                    count=count,
+                )
         except IntegrityError:
-            MonthTotal.objects.filter(owner_id=owner_id, month=month, category_id=category_id,
-                                      kind=kind).update(total=F("total") + amount,
-                                                        count=F("count") + count)
+            MonthTotal.objects.filter(
+                owner_id=owner_id, month=month, category_id=category_id, kind=kind
+            ).update(total=F("total") + amount, count=F("count") + count)
 
 
 def _contributions(txn: Transaction, splits: list[Split] | None = None):
@@ -379,10 +473,17 @@ def _apply(txn: Transaction, sign: int, splits: list[Split] | None = None) -> No
     else:
         Account.objects.filter(pk=txn.account_id).update(balance=F("balance") - sign * txn.amount)
         Account.objects.filter(pk=txn.to_account_id).update(
-            balance=F("balance") + sign * (txn.to_amount or txn.amount))
+            balance=F("balance") + sign * (txn.to_amount or txn.amount)
+        )
     for category_id, kind, amount in _contributions(txn, splits):
-        _bump_total(owner_id=txn.owner_id, month=month_start(txn.on), category_id=category_id,
-                    kind=kind, amount=sign * amount, count=sign)
+        _bump_total(
+            owner_id=txn.owner_id,
+            month=month_start(txn.on),
+            category_id=category_id,
+            kind=kind,
+            amount=sign * amount,
+            count=sign,
+        )
 
 
 def _validate_amount(amount) -> Decimal:
@@ -411,8 +512,25 @@ def _check_category(user, category: Category | None, kind: str) -> None:
         raise ValidationError({"category": _("Choose one of your categories.")})
 
 
-def _build(*, user, account, kind, amount, on, category, payee, note, tags, to_account,
-           to_amount, splits, source, recurring_rule=None, import_batch=None, import_hash=""):
+def _build(
+    *,
+    user,
+    account,
+    kind,
+    amount,
+    on,
+    category,
+    payee,
+    note,
+    tags,
+    to_account,
+    to_amount,
+    splits,
+    source,
+    recurring_rule=None,
+    import_batch=None,
+    import_hash="",
+):
     require(user, "finance.use_account", account)
     if kind not in Transaction.Kind.values:
         raise ValidationError({"kind": _("Choose expense, income or transfer.")})
@@ -421,10 +539,20 @@ def _build(*, user, account, kind, amount, on, category, payee, note, tags, to_a
         raise ValidationError({"on": _("Enter a date.")})
     if on.year < 1900 or on > date.today() + timedelta(days=366 * 5):
         raise ValidationError({"on": _("This date is out of range.")})
-    txn = Transaction(owner=user, account=account, kind=kind, amount=amount, on=on,
-                      payee=(payee or "")[:200], note=(note or "")[:500], tags=_clean_tags(tags),
-                      source=source, recurring_rule=recurring_rule, import_batch=import_batch,
-                      import_hash=import_hash)
+    txn = Transaction(
+        owner=user,
+        account=account,
+        kind=kind,
+        amount=amount,
+        on=on,
+        payee=(payee or "")[:200],
+        note=(note or "")[:500],
+        tags=_clean_tags(tags),
+        source=source,
+        recurring_rule=recurring_rule,
+        import_batch=import_batch,
+        import_hash=import_hash,
+    )
     if kind == Transaction.Kind.TRANSFER:
         if to_account is None:
             raise ValidationError({"to_account": _("Choose the account the money goes to.")})
@@ -433,8 +561,13 @@ def _build(*, user, account, kind, amount, on, category, payee, note, tags, to_a
             raise ValidationError({"to_account": _("Choose a different account.")})
         if to_account.currency != account.currency:
             if to_amount is None:
-                raise ValidationError({"to_amount": _(
-                    "The accounts use different currencies: enter the amount received.")})
+                raise ValidationError(
+                    {
+                        "to_amount": _(
+                            "The accounts use different currencies: enter the amount received."
+                        )
+                    }
+                )
             txn.to_amount = _validate_amount(to_amount)
         else:
             txn.to_amount = amount
@@ -446,20 +579,25 @@ def _build(*, user, account, kind, amount, on, category, payee, note, tags, to_a
     if splits:
         total = sum((_validate_amount(s.amount) for s in splits), Decimal(0))
         if total != amount:
-            raise ValidationError({"splits": _(
-                "The parts add up to %(parts)s but the amount is %(amount)s.")
-                % {"parts": total, "amount": amount}})
+            raise ValidationError(
+                {
+                    "splits": _("The parts add up to %(parts)s but the amount is %(amount)s.")
+                    % {"parts": total, "amount": amount}
+                }
+            )
         txn.is_split = True
         rate = rate_for(user=user, currency=account.currency, on=on)
         running = Decimal(0)
         for i, s in enumerate(splits):
             _check_category(user, s.category, kind)
             part = _validate_amount(s.amount)
-            home = (part * rate).quantize(CENT) if i < len(splits) - 1 else (
-                txn.home_amount - running)
+            home = (
+                (part * rate).quantize(CENT) if i < len(splits) - 1 else (txn.home_amount - running)
+            )
             running += home
-            split_rows.append(Split(category=s.category, amount=part, home_amount=home,
-                                    note=(s.note or "")[:200]))
+            split_rows.append(
+                Split(category=s.category, amount=part, home_amount=home, note=(s.note or "")[:200])
+            )
     else:
         _check_category(user, category, kind)
         txn.category = category
@@ -467,17 +605,40 @@ def _build(*, user, account, kind, amount, on, category, payee, note, tags, to_a
 
 
 @transaction.atomic
-def record_transaction(*, user, account: Account, kind: str, amount, on: date,
-                       category: Category | None = None, payee: str = "", note: str = "",
-                       tags=(), to_account: Account | None = None, to_amount=None,
-                       splits: list[SplitIn] | None = None,
-                       source: str = Transaction.Source.MANUAL,
-                       recurring_rule: RecurringRule | None = None) -> Transaction:
+def record_transaction(
+    *,
+    user,
+    account: Account,
+    kind: str,
+    amount,
+    on: date,
+    category: Category | None = None,
+    payee: str = "",
+    note: str = "",
+    tags=(),
+    to_account: Account | None = None,
+    to_amount=None,
+    splits: list[SplitIn] | None = None,
+    source: str = Transaction.Source.MANUAL,
+    recurring_rule: RecurringRule | None = None,
+) -> Transaction:
     """Record an expense, income or transfer (optionally split across categories)."""
-    txn, split_rows = _build(user=user, account=account, kind=kind, amount=amount, on=on,
-                             category=category, payee=payee, note=note, tags=tags,
-                             to_account=to_account, to_amount=to_amount, splits=splits,
-                             source=source, recurring_rule=recurring_rule)
+    txn, split_rows = _build(
+        user=user,
+        account=account,
+        kind=kind,
+        amount=amount,
+        on=on,
+        category=category,
+        payee=payee,
+        note=note,
+        tags=tags,
+        to_account=to_account,
+        to_amount=to_amount,
+        splits=splits,
+        source=source,
+        recurring_rule=recurring_rule,
+    )
     txn.save()
     for s in split_rows:
         s.transaction = txn
@@ -495,9 +656,16 @@ def update_transaction(*, user, txn: Transaction, **changes) -> Transaction:
     old_splits = list(old.splits.all())
     old_category = old.category_id
     fields = {
-        "account": old.account, "kind": old.kind, "amount": old.amount, "on": old.on,
-        "category": old.category, "payee": old.payee, "note": old.note, "tags": old.tag_list(),
-        "to_account": old.to_account, "to_amount": old.to_amount,
+        "account": old.account,
+        "kind": old.kind,
+        "amount": old.amount,
+        "on": old.on,
+        "category": old.category,
+        "payee": old.payee,
+        "note": old.note,
+        "tags": old.tag_list(),
+        "to_account": old.to_account,
+        "to_amount": old.to_amount,
         "splits": [SplitIn(s.category, s.amount, s.note) for s in old_splits] or None,
     }
     if "category" in changes and "splits" not in changes:
@@ -507,7 +675,10 @@ def update_transaction(*, user, txn: Transaction, **changes) -> Transaction:
     _apply(old, -1, old_splits)
     new.pk, new.owner_id, new.created_at = old.pk, old.owner_id, old.created_at
     new.import_hash, new.import_batch_id, new.recurring_rule_id = (
-        old.import_hash, old.import_batch_id, old.recurring_rule_id)
+        old.import_hash,
+        old.import_batch_id,
+        old.recurring_rule_id,
+    )
     new.save()
     old.splits.all().delete()
     for s in split_rows:
@@ -528,13 +699,16 @@ def delete_transactions(*, user, transactions: list[Transaction]) -> uuid.UUID:
     for txn in transactions:
         require(user, "finance.change_transaction", txn)
         ids.append(txn.pk)
-    live = list(Transaction.objects.select_for_update().filter(pk__in=ids,
-                                                               deleted_at__isnull=True)
-                .prefetch_related("splits"))
+    live = list(
+        Transaction.objects.select_for_update()
+        .filter(pk__in=ids, deleted_at__isnull=True)
+        .prefetch_related("splits")
+    )
     for txn in live:
         _apply(txn, -1)
     Transaction.objects.filter(pk__in=[t.pk for t in live]).update(
-        deleted_at=timezone.now(), deleted_batch=batch)
+        deleted_at=timezone.now(), deleted_batch=batch
+    )
     return batch
 
 
@@ -548,13 +722,16 @@ def bulk_delete_range(*, user, start: date, end: date, expected_count: int) -> u
     number the confirmation showed; if it changed meanwhile nothing is deleted."""
     if end < start:
         raise ValidationError({"end": _("The end date is before the start date.")})
-    qs = Transaction.objects.filter(owner=user, deleted_at__isnull=True, on__gte=start,
-                                    on__lte=end)
+    qs = Transaction.objects.filter(owner=user, deleted_at__isnull=True, on__gte=start, on__lte=end)
     live = list(qs.select_for_update().prefetch_related("splits"))
     if len(live) != expected_count:
-        raise ValidationError(_("The number of transactions changed since you confirmed "
-                                "(%(then)s then, %(now)s now). Please confirm again.")
-                              % {"then": expected_count, "now": len(live)})
+        raise ValidationError(
+            _(
+                "The number of transactions changed since you confirmed "
+                "(%(then)s then, %(now)s now). Please confirm again."
+            )
+            % {"then": expected_count, "now": len(live)}
+        )
     batch = uuid.uuid4()
     for txn in live:
         _apply(txn, -1)
@@ -564,14 +741,18 @@ def bulk_delete_range(*, user, start: date, end: date, expected_count: int) -> u
 
 @transaction.atomic
 def undo_delete(*, user, batch: uuid.UUID) -> int:
-    rows = list(Transaction.objects.select_for_update().filter(
-        owner=user, deleted_batch=batch, deleted_at__isnull=False).prefetch_related("splits"))
+    rows = list(
+        Transaction.objects.select_for_update()
+        .filter(owner=user, deleted_batch=batch, deleted_at__isnull=False)
+        .prefetch_related("splits")
+    )
     if not rows:
         raise ValidationError(_("There is nothing to undo."))
     if rows[0].deleted_at < timezone.now() - UNDO_WINDOW:
         raise ValidationError(_("It is too late to undo this deletion."))
-    Transaction.objects.filter(pk__in=[t.pk for t in rows]).update(deleted_at=None,
-                                                                    deleted_batch=None)
+    Transaction.objects.filter(pk__in=[t.pk for t in rows]).update(
+        deleted_at=None, deleted_batch=None
+    )
     months = set()
     for txn in rows:
         txn.deleted_at = None
@@ -589,6 +770,7 @@ def purge_deleted() -> int:
 
 
 # --- quick add -----------------------------------------------------------------------------
+
 
 @dataclass
 class QuickResult:
@@ -622,8 +804,9 @@ def interpret_quick_add(*, user, line: str, today: date | None = None) -> QuickR
         raise ValidationError({"line": str(exc)}) from exc
     account = _find_account(user, draft.account_hint)
     if draft.account_hint and account is None:
-        raise ValidationError({"line": _("You have no account called “%(name)s”.")
-                               % {"name": draft.account_hint}})
+        raise ValidationError(
+            {"line": _("You have no account called “%(name)s”.") % {"name": draft.account_hint}}
+        )
     category = None
     cats = Category.objects.filter(owner=user)
     words = [w.lower() for w in draft.text.split()]
@@ -642,6 +825,7 @@ def interpret_quick_add(*, user, line: str, today: date | None = None) -> QuickR
 
 # --- budgets and warnings ------------------------------------------------------------------
 
+
 @transaction.atomic
 def set_budget(*, user, category: Category | None, amount, rollover: bool = False) -> Budget:
     ensure_profile(user=user)
@@ -651,7 +835,8 @@ def set_budget(*, user, category: Category | None, amount, rollover: bool = Fals
             raise ValidationError({"category": _("Budgets are for spending categories.")})
     amount = _validate_amount(amount)
     budget, _c = Budget.objects.update_or_create(
-        owner=user, category=category, defaults={"amount": amount, "rollover": rollover})
+        owner=user, category=category, defaults={"amount": amount, "rollover": rollover}
+    )
     check_budgets(user=user, months={month_start(today_for(user))})
     return budget
 
@@ -684,17 +869,25 @@ def check_budgets(*, user, months: set[date]) -> list[BudgetWarning]:
     sent = []
     for status in selectors.budget_statuses(user=user, month=current):
         for threshold in thresholds:
-            if status.percent < threshold or not _claim_warning(status.budget, current,
-                                                                threshold):
+            if status.percent < threshold or not _claim_warning(status.budget, current, threshold):
                 continue
             event = "finance.budget_exceeded" if threshold >= 100 else "finance.budget_warning"
             with translation.override(user.language or "en"):
-                notify(user, event, {
-                    "budget": status.name, "percent": status.percent, "spent": money(status.spent),
-                    "limit": money(status.limit), "left": money(max(status.left, ZERO)),
-                    "currency": user.currency, "month": current.strftime("%B %Y")},
+                notify(
+                    user,
+                    event,
+                    {
+                        "budget": status.name,
+                        "percent": status.percent,
+                        "spent": money(status.spent),
+                        "limit": money(status.limit),
+                        "left": money(max(status.left, ZERO)),
+                        "currency": user.currency,
+                        "month": current.strftime("%B %Y"),
+                    },
                     url=reverse("finance:budgets"),
-                    dedup_key=f"budget:{status.budget.pk}:{current:%Y-%m}:{threshold}")
+                    dedup_key=f"budget:{status.budget.pk}:{current:%Y-%m}:{threshold}",
+                )
             sent.append(threshold)
     return sent
 
@@ -712,11 +905,20 @@ def forecast_warnings(*, user, today: date | None = None) -> int:
         if not _claim_warning(status.budget, month, 0):
             continue
         with translation.override(user.language or "en"):
-            notify(user, "finance.budget_forecast", {
-                "budget": status.name, "day": status.cross_day, "spent": money(status.spent),
-                "limit": money(status.limit), "projected": money(status.projected),
-                "currency": user.currency}, url=reverse("finance:budgets"),
-                dedup_key=f"forecast:{status.budget.pk}:{month:%Y-%m}")
+            notify(
+                user,
+                "finance.budget_forecast",
+                {
+                    "budget": status.name,
+                    "day": status.cross_day,
+                    "spent": money(status.spent),
+                    "limit": money(status.limit),
+                    "projected": money(status.projected),
+                    "currency": user.currency,
+                },
+                url=reverse("finance:budgets"),
+                dedup_key=f"forecast:{status.budget.pk}:{month:%Y-%m}",
+            )
         sent += 1
     return sent
 
@@ -724,18 +926,31 @@ def forecast_warnings(*, user, today: date | None = None) -> int:
 def remind_inactive(*, user, today: date | None = None) -> bool:
     profile = ensure_profile(user=user)
     today = today or today_for(user)
-    last = (Transaction.objects.filter(owner=user).order_by("-created_at")
-            .values_list("created_at", flat=True).first())
+    last = (
+        Transaction.objects.filter(owner=user)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
     if last is None or not Account.objects.filter(owner=user).exists():
         return False
     days = (today - timezone.localtime(last).date()).days
     if days < profile.reminder_days:
         return False
-    return notify(user, "finance.record_reminder", {"days": days},
-                  url=reverse("finance:index"), dedup_key=f"inactive:{last:%Y-%m-%d}") is not None
+    return (
+        notify(
+            user,
+            "finance.record_reminder",
+            {"days": days},
+            url=reverse("finance:index"),
+            dedup_key=f"inactive:{last:%Y-%m-%d}",
+        )
+        is not None
+    )
 
 
 # --- recurring rules and bills -------------------------------------------------------------
+
 
 def next_occurrence(day: date, frequency: str, anchor_day: int | None = None) -> date:
     if frequency == RecurringRule.Frequency.WEEKLY:
@@ -751,18 +966,39 @@ def next_occurrence(day: date, frequency: str, anchor_day: int | None = None) ->
 
 
 @transaction.atomic
-def create_recurring(*, user, name: str, account: Account, amount, next_date: date,
-                     kind: str = "expense", category: Category | None = None, payee: str = "",
-                     frequency: str = "monthly", is_bill: bool = True,
-                     remind_days: int = 3, end_date: date | None = None) -> RecurringRule:
+def create_recurring(
+    *,
+    user,
+    name: str,
+    account: Account,
+    amount,
+    next_date: date,
+    kind: str = "expense",
+    category: Category | None = None,
+    payee: str = "",
+    frequency: str = "monthly",
+    is_bill: bool = True,
+    remind_days: int = 3,
+    end_date: date | None = None,
+) -> RecurringRule:
     require(user, "finance.change_account", account)
     _check_category(user, category, kind)
     if not (name or "").strip():
         raise ValidationError({"name": _("Give the rule a name.")})
-    rule = RecurringRule(owner=user, name=name.strip(), account=account,
-                         amount=_validate_amount(amount), next_date=next_date, kind=kind,
-                         category=category, payee=payee, frequency=frequency, is_bill=is_bill,
-                         remind_days=remind_days, end_date=end_date)
+    rule = RecurringRule(
+        owner=user,
+        name=name.strip(),
+        account=account,
+        amount=_validate_amount(amount),
+        next_date=next_date,
+        kind=kind,
+        category=category,
+        payee=payee,
+        frequency=frequency,
+        is_bill=is_bill,
+        remind_days=remind_days,
+        end_date=end_date,
+    )
     rule.full_clean()
     rule.save()
     return rule
@@ -785,8 +1021,9 @@ def run_recurring(*, today: date | None = None) -> int:
 
 @transaction.atomic
 def _run_rule(*, rule_id: int, today: date | None) -> int:
-    rule = RecurringRule.objects.select_for_update().select_related("owner", "account").get(
-        pk=rule_id)
+    rule = (
+        RecurringRule.objects.select_for_update().select_related("owner", "account").get(pk=rule_id)
+    )
     today = today or today_for(rule.owner)
     created = 0
     anchor = rule.next_date.day
@@ -794,10 +1031,17 @@ def _run_rule(*, rule_id: int, today: date | None) -> int:
         if rule.end_date and rule.next_date > rule.end_date:
             rule.active = False
             break
-        record_transaction(user=rule.owner, account=rule.account, kind=rule.kind,
-                           amount=rule.amount, on=rule.next_date, category=rule.category,
-                           payee=rule.payee or rule.name, source=Transaction.Source.RECURRING,
-                           recurring_rule=rule)
+        record_transaction(
+            user=rule.owner,
+            account=rule.account,
+            kind=rule.kind,
+            amount=rule.amount,
+            on=rule.next_date,
+            category=rule.category,
+            payee=rule.payee or rule.name,
+            source=Transaction.Source.RECURRING,
+            recurring_rule=rule,
+        )
         created += 1
         rule.next_date = next_occurrence(rule.next_date, rule.frequency, anchor)
     rule.save(update_fields=["next_date", "active"])
@@ -807,32 +1051,54 @@ def _run_rule(*, rule_id: int, today: date | None) -> int:
 def remind_bills(*, today: date | None = None) -> int:
     sent = 0
     rules_qs = RecurringRule.objects.filter(active=True, is_bill=True).select_related(
-        "owner", "account")
+        "owner", "account"
+    )
     for rule in rules_qs:
         day = today or today_for(rule.owner)
         if not (day <= rule.next_date <= day + timedelta(days=rule.remind_days)):
             continue
         with transaction.atomic():
-            if notify(rule.owner, "finance.bill_due", {
-                    "name": rule.name, "due": rule.next_date.isoformat(),
-                    "amount": money(rule.amount), "currency": rule.account.currency,
-                    "account": rule.account.name}, url=reverse("finance:recurring"),
-                    dedup_key=f"bill:{rule.pk}:{rule.next_date}"):
+            if notify(
+                rule.owner,
+                "finance.bill_due",
+                {
+                    "name": rule.name,
+                    "due": rule.next_date.isoformat(),
+                    "amount": money(rule.amount),
+                    "currency": rule.account.currency,
+                    "account": rule.account.name,
+                },
+                url=reverse("finance:recurring"),
+                dedup_key=f"bill:{rule.pk}:{rule.next_date}",
+            ):
                 sent += 1
     return sent
 
 
 # --- auto-categorisation -------------------------------------------------------------------
 
+
 @transaction.atomic
-def create_rule(*, user, contains: str, category: Category, tags: str = "",
-                min_amount: Decimal | None = None,
-                max_amount: Decimal | None = None) -> CategoryRule:
+def create_rule(
+    *,
+    user,
+    contains: str,
+    category: Category,
+    tags: str = "",
+    min_amount: Decimal | None = None,
+    max_amount: Decimal | None = None,
+) -> CategoryRule:
     require(user, "finance.change_category", category)
     if not (contains or "").strip():
         raise ValidationError({"contains": _("Enter the text to look for.")})
-    return CategoryRule.objects.create(owner=user, contains=contains.strip(), category=category,
-                                       tags=tags, min_amount=min_amount, max_amount=max_amount)
+    return CategoryRule.objects.create(
+        owner=user,
+        contains=contains.strip(),
+        category=category,
+        tags=tags,
+        min_amount=min_amount,
+        max_amount=max_amount,
+    )
 
 
 def _rule_match(rules_list, payee: str, note: str, amount: Decimal | None):
@@ -876,8 +1142,9 @@ def suggest_categories(*, user, items: list[tuple[str, str, Decimal | None]]):
             pending.append(i)
     model = _load_model(user) if pending else None
     if model is not None:
-        preds = categorise.predict(model, [categorise.text_of(items[i][0], items[i][1],
-                                                              items[i][2]) for i in pending])
+        preds = categorise.predict(
+            model, [categorise.text_of(items[i][0], items[i][1], items[i][2]) for i in pending]
+        )
         ids = {p.category_id for p in preds if p}
         cats = Category.objects.in_bulk([i for i in ids], field_name="pk")
         for i, pred in zip(pending, preds, strict=True):
@@ -893,16 +1160,23 @@ def suggest_category(*, user, payee: str, note: str, amount=None) -> Category | 
 
 def train_categoriser(*, user_id: int, limit: int = 5000) -> int:
     """Learn from the user's own categorised history (newest `limit` rows)."""
-    rows = list(Transaction.objects.filter(
-        owner_id=user_id, deleted_at__isnull=True, category__isnull=False, is_split=False)
-        .exclude(kind=Transaction.Kind.TRANSFER).exclude(payee="", note="")
-        .order_by("-on", "-id").values_list("payee", "note", "amount", "category_id")[:limit])
-    model = categorise.train([categorise.text_of(p, n, a) for p, n, a, _c in rows],
-                             [c for *_rest, c in rows])
+    rows = list(
+        Transaction.objects.filter(
+            owner_id=user_id, deleted_at__isnull=True, category__isnull=False, is_split=False
+        )
+        .exclude(kind=Transaction.Kind.TRANSFER)
+        .exclude(payee="", note="")
+        .order_by("-on", "-id")
+        .values_list("payee", "note", "amount", "category_id")[:limit]
+    )
+    model = categorise.train(
+        [categorise.text_of(p, n, a) for p, n, a, _c in rows], [c for *_rest, c in rows]
+    )
     if model is None:
         return 0
     CategoriserModel.objects.update_or_create(
-        owner_id=user_id, defaults={"blob": categorise.dumps(model), "samples": len(rows)})
+        owner_id=user_id, defaults={"blob": categorise.dumps(model), "samples": len(rows)}
+    )
     return len(rows)
 
 
@@ -913,6 +1187,7 @@ def _train_task():
 
 
 # --- imports -------------------------------------------------------------------------------
+
 
 @dataclass
 class ImportResult:
@@ -934,9 +1209,15 @@ class ImportResult:
         return bool(self.errors)
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "format": self.format, "rows": self.rows,
-                "imported": self.imported, "duplicates": self.duplicates, "sum": str(self.sum),
-                "errors": self.errors}
+        return {
+            "file": self.file,
+            "format": self.format,
+            "rows": self.rows,
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "sum": str(self.sum),
+            "errors": self.errors,
+        }
 
 
 def _row_hash(on: date, amount: Decimal, payee: str, ref: str, occurrence: int) -> str:
@@ -944,28 +1225,57 @@ def _row_hash(on: date, amount: Decimal, payee: str, ref: str, occurrence: int) 
     return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
 
 
-def import_file(*, user, account: Account, data: bytes, filename: str, dry_run: bool = True,
-                mapping: dict | None = None, save_mapping_as: str = "",
-                progress_id=None) -> ImportResult:
+def import_file(
+    *,
+    user,
+    account: Account,
+    data: bytes,
+    filename: str,
+    dry_run: bool = True,
+    mapping: dict | None = None,
+    save_mapping_as: str = "",
+    progress_id=None,
+) -> ImportResult:
     """Read a bank file and, unless dry_run, write it — all or nothing. A file with any row
     that cannot be read is refused whole (its errors list each row); rows already present
     (the same file imported twice, or entered by hand) are skipped as duplicates."""
     require(user, "finance.use_account", account)
     if len(data) > settings.MAX_UPLOAD_BYTES:
-        return ImportResult(file=filename, format="?", rows=0, errors=[{
-            "row": None, "message": _("The file is larger than %(mb)s MB.")
-            % {"mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)}}])
+        return ImportResult(
+            file=filename,
+            format="?",
+            rows=0,
+            errors=[
+                {
+                    "row": None,
+                    "message": _("The file is larger than %(mb)s MB.")
+                    % {"mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)},
+                }
+            ],
+        )
     parsed = importers.parse_file(data, filename, mapping=mapping)
-    result = ImportResult(file=filename, format=parsed.format, rows=len(parsed.rows),
-                          errors=list(parsed.errors), dry_run=dry_run, columns=parsed.columns,
-                          mapping=parsed.mapping)
+    result = ImportResult(
+        file=filename,
+        format=parsed.format,
+        rows=len(parsed.rows),
+        errors=list(parsed.errors),
+        dry_run=dry_run,
+        columns=parsed.columns,
+        mapping=parsed.mapping,
+    )
     good = parsed.good_rows
     if not good and not result.errors:
         result.errors.append({"row": None, "message": _("The file contains no transactions.")})
     if parsed.currency and parsed.currency != account.currency and not result.errors:
-        result.errors.append({"row": None, "message": _(
-            "The file is in %(file)s but the account “%(account)s” is in %(currency)s.")
-            % {"file": parsed.currency, "account": account.name, "currency": account.currency}})
+        result.errors.append(
+            {
+                "row": None,
+                "message": _(
+                    "The file is in %(file)s but the account “%(account)s” is in %(currency)s."
+                )
+                % {"file": parsed.currency, "account": account.name, "currency": account.currency},
+            }
+        )
     result.sum = sum((r.amount for r in good), Decimal("0.00"))
     if not result.errors:
         try:
@@ -976,20 +1286,35 @@ def import_file(*, user, account: Account, data: bytes, filename: str, dry_run: 
         result.sum = sum((r.amount for r in good), Decimal("0.00"))
         return result
     with transaction.atomic():
-        result = _write_import(user=user, account=account, parsed=parsed, result=result,
-                               dry_run=dry_run, progress_id=progress_id)
+        result = _write_import(
+            user=user,
+            account=account,
+            parsed=parsed,
+            result=result,
+            dry_run=dry_run,
+            progress_id=progress_id,
+        )
         if not dry_run and save_mapping_as.strip() and parsed.format == "csv":
-            ImportMapping.objects.update_or_create(owner=user, name=save_mapping_as.strip()[:100],
-                                                   defaults={"mapping": parsed.mapping})
+            ImportMapping.objects.update_or_create(
+                owner=user, name=save_mapping_as.strip()[:100], defaults={"mapping": parsed.mapping}
+            )
     if not dry_run and result.imported:
         enqueue_on_commit(_train_task(), user.pk)
-    logger.info("finance import", extra={"format": result.format, "rows": result.rows,
-                                         "imported": result.imported, "dry_run": dry_run})
+    logger.info(
+        "finance import",
+        extra={
+            "format": result.format,
+            "rows": result.rows,
+            "imported": result.imported,
+            "dry_run": dry_run,
+        },
+    )
     return result
 
 
-def _write_import(*, user, account, parsed, result: ImportResult, dry_run: bool,
-                  progress_id=None) -> ImportResult:
+def _write_import(
+    *, user, account, parsed, result: ImportResult, dry_run: bool, progress_id=None
+) -> ImportResult:
     from concierge.core.services import report_progress
 
     rows = parsed.good_rows
@@ -1001,16 +1326,21 @@ def _write_import(*, user, account, parsed, result: ImportResult, dry_run: bool,
         seen[key] += 1
     existing = set()
     for i in range(0, len(hashes), 900):
-        existing.update(Transaction.objects.filter(
-            account=account, import_hash__in=hashes[i:i + 900]).values_list("import_hash",
-                                                                             flat=True))
+        existing.update(
+            Transaction.objects.filter(
+                account=account, import_hash__in=hashes[i : i + 900]
+            ).values_list("import_hash", flat=True)
+        )
     # Hand-entered rows with the same date and signed amount also count as already there.
     lo, hi = min(r.on for r in rows), max(r.on for r in rows)
     manual = defaultdict(int)
-    for on, kind, amount in Transaction.objects.filter(
-            account=account, import_hash="", deleted_at__isnull=True, on__gte=lo,
-            on__lte=hi).exclude(kind=Transaction.Kind.TRANSFER).values_list("on", "kind",
-                                                                             "amount"):
+    for on, kind, amount in (
+        Transaction.objects.filter(
+            account=account, import_hash="", deleted_at__isnull=True, on__gte=lo, on__lte=hi
+        )
+        .exclude(kind=Transaction.Kind.TRANSFER)
+        .values_list("on", "kind", "amount")
+    ):
         manual[(on, -amount if kind == Transaction.Kind.EXPENSE else amount)] += 1
     fresh = []
     for r, h in zip(rows, hashes, strict=True):
@@ -1021,20 +1351,35 @@ def _write_import(*, user, account, parsed, result: ImportResult, dry_run: bool,
             result.duplicates += 1
         else:
             fresh.append((r, h))
-    suggestions = suggest_categories(user=user, items=[(r.payee, r.note, abs(r.amount))
-                                                       for r, _h in fresh])
-    result.preview = [{"line": r.line, "date": r.on.isoformat(), "amount": str(r.amount),
-                       "payee": r.payee, "note": r.note,
-                       "category": str(s[0]) if s[0] and s[0].kind == (
-                           "expense" if r.amount < 0 else "income") else ""}
-                      for (r, _h), s in list(zip(fresh, suggestions, strict=True))[:50]]
+    suggestions = suggest_categories(
+        user=user, items=[(r.payee, r.note, abs(r.amount)) for r, _h in fresh]
+    )
+    result.preview = [
+        {
+            "line": r.line,
+            "date": r.on.isoformat(),
+            "amount": str(r.amount),
+            "payee": r.payee,
+            "note": r.note,
+            "category": str(s[0])
+            if s[0] and s[0].kind == ("expense" if r.amount < 0 else "income")
+            else "",
+        }
+        for (r, _h), s in list(zip(fresh, suggestions, strict=True))[:50]
+    ]
     result.imported = len(fresh)
     if dry_run or not fresh:
         return result
-    batch = ImportBatch.objects.create(owner=user, account=account, filename=result.file[:255],
-                                       format=result.format, rows=result.rows,
-                                       imported=len(fresh), duplicates=result.duplicates,
-                                       total=result.sum)
+    batch = ImportBatch.objects.create(
+        owner=user,
+        account=account,
+        filename=result.file[:255],
+        format=result.format,
+        rows=result.rows,
+        imported=len(fresh),
+        duplicates=result.duplicates,
+        total=result.sum,
+    )
     result.batch_id = batch.pk
     rate_cache: dict[date, Decimal] = {}
     to_create = []
@@ -1048,10 +1393,23 @@ def _write_import(*, user, account, parsed, result: ImportResult, dry_run: bool,
         home = (amount * rate_cache[r.on]).quantize(CENT, rounding=ROUND_HALF_UP)
         if cat is not None and cat.kind != kind:
             cat = None
-        to_create.append(Transaction(
-            owner=user, account=account, kind=kind, on=r.on, amount=amount, home_amount=home,
-            category=cat, payee=r.payee[:200], note=r.note[:500], tags=_clean_tags(tags),
-            source=Transaction.Source.IMPORT, import_batch=batch, import_hash=h))
+        to_create.append(
+            Transaction(
+                owner=user,
+                account=account,
+                kind=kind,
+                on=r.on,
+                amount=amount,
+                home_amount=home,
+                category=cat,
+                payee=r.payee[:200],
+                note=r.note[:500],
+                tags=_clean_tags(tags),
+                source=Transaction.Source.IMPORT,
+                import_batch=batch,
+                import_hash=h,
+            )
+        )
         balance += r.amount
         bucket = totals[(month_start(r.on), cat.pk if cat else None, kind)]
         bucket[0] += home
@@ -1061,8 +1419,14 @@ def _write_import(*, user, account, parsed, result: ImportResult, dry_run: bool,
     Transaction.objects.bulk_create(to_create, batch_size=2000)
     Account.objects.filter(pk=account.pk).update(balance=F("balance") + balance)
     for (month, category_id, kind), (amount, count) in totals.items():
-        _bump_total(owner_id=user.pk, month=month, category_id=category_id, kind=kind,
-                    amount=amount, count=count)
+        _bump_total(
+            owner_id=user.pk,
+            month=month,
+            category_id=category_id,
+            kind=kind,
+            amount=amount,
+            count=count,
+        )
     result.imported = len(to_create)
     batch.imported = len(to_create)
     batch.save(update_fields=["imported"])
@@ -1071,6 +1435,7 @@ def _write_import(*, user, account, parsed, result: ImportResult, dry_run: bool,
 
 
 # --- bulk API create -----------------------------------------------------------------------
+
 
 @transaction.atomic
 def bulk_record(*, user, key: str, items: list[dict]) -> dict:
@@ -1085,8 +1450,10 @@ def bulk_record(*, user, key: str, items: list[dict]) -> dict:
         try:
             ids.append(record_transaction(user=user, source=Transaction.Source.API, **item).pk)
         except ValidationError as exc:
-            errors = {f"items.{n}.{k}": v for k, v in getattr(exc, "message_dict", {
-                "__all__": exc.messages}).items()}
+            errors = {
+                f"items.{n}.{k}": v
+                for k, v in getattr(exc, "message_dict", {"__all__": exc.messages}).items()
+            }
             raise ValidationError(errors) from exc
     response = {"created": len(ids), "ids": ids, "replayed": False}
     try:
@@ -1099,13 +1466,20 @@ def bulk_record(*, user, key: str, items: list[dict]) -> dict:
 
 # --- goals and households ------------------------------------------------------------------
 
+
 @transaction.atomic
-def create_goal(*, user, name: str, target_amount, target_date: date | None = None,
-                saved_amount=ZERO) -> Goal:
+def create_goal(
+    *, user, name: str, target_amount, target_date: date | None = None, saved_amount=ZERO
+) -> Goal:
     if not (name or "").strip():
         raise ValidationError({"name": _("Give the goal a name.")})
-    goal = Goal(owner=user, name=name.strip(), target_amount=_validate_amount(target_amount),
-                target_date=target_date, saved_amount=Decimal(saved_amount or 0))
+    goal = Goal(
+        owner=user,
+        name=name.strip(),
+        target_amount=_validate_amount(target_amount),
+        target_date=target_date,
+        saved_amount=Decimal(saved_amount or 0),
+    )
     goal.full_clean()
     goal.save()
     return goal
@@ -1147,13 +1521,17 @@ def invite_to_household(*, user, household: Household, email: str) -> HouseholdM
     from concierge.accounts.models import User
 
     member, _c = HouseholdMember.objects.get_or_create(
-        household=household, email=email, defaults={"token": secrets.token_urlsafe(24)})
+        household=household, email=email, defaults={"token": secrets.token_urlsafe(24)}
+    )
     invitee = User.objects.filter(email=email).first()
     if invitee is not None:
-        notify(invitee, "finance.household_invite",
-               {"inviter": user.name, "household": household.name},
-               url=reverse("finance:household_accept", args=[member.token]),
-               dedup_key=f"household:{member.pk}")
+        notify(
+            invitee,
+            "finance.household_invite",
+            {"inviter": user.name, "household": household.name},
+            url=reverse("finance:household_accept", args=[member.token]),
+            dedup_key=f"household:{member.pk}",
+        )
     return member
 
 
@@ -1181,12 +1559,23 @@ def share_account(*, user, account: Account, shared: bool) -> Account:
 
 # --- personal data -------------------------------------------------------------------------
 
+
 def delete_all_for(*, user) -> None:
     """The user's finance data goes with the account (ModuleConfig.on_account_deleted)."""
     with transaction.atomic():
         Transaction.objects.filter(owner=user).delete()
-        for model in (MonthTotal, Budget, RecurringRule, CategoryRule, CategoriserModel,
-                      ImportMapping, ImportBatch, Goal, ExchangeRate, IdempotencyKey):
+        for model in (
+            MonthTotal,
+            Budget,
+            RecurringRule,
+            CategoryRule,
+            CategoriserModel,
+            ImportMapping,
+            ImportBatch,
+            Goal,
+            ExchangeRate,
+            IdempotencyKey,
+        ):
             model.objects.filter(owner=user).delete()
         Account.objects.filter(owner=user).delete()
         Category.objects.filter(owner=user, parent__isnull=False).delete()
@@ -1198,11 +1587,13 @@ def delete_all_for(*, user) -> None:
 
 # --- scheduled work ------------------------------------------------------------------------
 
+
 def _finance_users():
     from concierge.accounts.models import User
 
-    return User.objects.filter(is_active=True, deleted_at__isnull=True,
-                               finance_accounts__isnull=False).distinct()
+    return User.objects.filter(
+        is_active=True, deleted_at__isnull=True, finance_accounts__isnull=False
+    ).distinct()
 
 
 def daily_checks(*, today: date | None = None) -> dict:
@@ -1226,18 +1617,27 @@ def send_monthly_reports(*, today: date | None = None) -> int:
             continue
         with transaction.atomic(), translation.override(user.language or "en"):
             top = rep.by_category[0].name if rep.by_category else "—"
-            if notify(user, "finance.monthly_report", {
-                    "month": last_month.strftime("%B %Y"), "income": money(rep.income),
-                    "expense": money(rep.expense), "saved": money(rep.saved),
-                    "currency": user.currency, "top": top},
-                    url=reverse("finance:report") + f"?month={last_month:%Y-%m}",
-                    dedup_key=f"report:{last_month:%Y-%m}"):
+            if notify(
+                user,
+                "finance.monthly_report",
+                {
+                    "month": last_month.strftime("%B %Y"),
+                    "income": money(rep.income),
+                    "expense": money(rep.expense),
+                    "saved": money(rep.saved),
+                    "currency": user.currency,
+                    "top": top,
+                },
+                url=reverse("finance:report") + f"?month={last_month:%Y-%m}",
+                dedup_key=f"report:{last_month:%Y-%m}",
+            ):
                 sent += 1
     return sent
 
 
-def import_stored_file(*, user_id: int, account_id: int, path: str, filename: str,
-                       mapping: dict, progress_id) -> dict:
+def import_stored_file(
+    *, user_id: int, account_id: int, path: str, filename: str, mapping: dict, progress_id
+) -> dict:
     """The background half of a large upload: commit, reporting progress."""
     import os
 
@@ -1249,14 +1649,22 @@ def import_stored_file(*, user_id: int, account_id: int, path: str, filename: st
     try:
         with open(path, "rb") as fh:
             data = fh.read()
-        result = import_file(user=user, account=account, data=data, filename=filename,
-                             dry_run=False, mapping=mapping or None, progress_id=progress_id)
+        result = import_file(
+            user=user,
+            account=account,
+            data=data,
+            filename=filename,
+            dry_run=False,
+            mapping=mapping or None,
+            progress_id=progress_id,
+        )
     finally:
         if os.path.exists(path):
             os.remove(path)
     if result.errors:
         finish_progress(progress_id, result=result.as_dict(), error=result.errors[0]["message"])
     else:
-        finish_progress(progress_id, result=result.as_dict(),
-                        result_url=reverse("finance:transactions"))
+        finish_progress(
+            progress_id, result=result.as_dict(), result_url=reverse("finance:transactions")
+        )
     return result.as_dict()

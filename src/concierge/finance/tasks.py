@@ -39,8 +39,14 @@ def purge_deleted_transactions() -> int:
 
 
 @task
-def import_file_task(user_id: int, account_id: int, path: str, filename: str, mapping: dict,
-                     progress_id: str) -> dict:
-    return services.import_stored_file(user_id=user_id, account_id=account_id, path=path,
-                                       filename=filename, mapping=mapping,
-                                       progress_id=progress_id)
+def import_file_task(
+    user_id: int, account_id: int, path: str, filename: str, mapping: dict, progress_id: str
+) -> dict:
+    return services.import_stored_file(
+        user_id=user_id,
+        account_id=account_id,
+        path=path,
+        filename=filename,
+        mapping=mapping,
+        progress_id=progress_id,
+    )

@@ -44,20 +44,52 @@ def _month_param(request, default: date) -> date:
 
 # --- dashboard -----------------------------------------------------------------------------
 
+
 def _charts(user, month: date, statuses) -> dict[str, Chart]:
     cur = user.currency
     names = [s.name for s in statuses]
-    bars = Figure([
-        fc.bar([float(s.spent) for s in statuses], names, _("Spent"), orientation="h",
-               marker={"color": ["#dc3545" if s.percent >= 100 else "#fd7e14"
-                                 if s.percent >= 80 else "#198754" for s in statuses]}),
-        {"type": "scatter", "mode": "markers", "x": [float(s.limit) for s in statuses],
-         "y": names, "name": _("Limit"),
-         "marker": {"symbol": "line-ns-open", "size": 18, "color": "#212529"}}])
+    bars = Figure(
+        [
+            fc.bar(
+                [float(s.spent) for s in statuses],
+                names,
+                _("Spent"),
+                orientation="h",
+                marker={
+                    "color": [
+                        "#dc3545"
+                        if s.percent >= 100
+                        else "#fd7e14"
+                        if s.percent >= 80
+                        else "#198754"
+                        for s in statuses
+                    ]
+                },
+            ),
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [float(s.limit) for s in statuses],
+                "y": names,
+                "name": _("Limit"),
+                "marker": {"symbol": "line-ns-open", "size": 18, "color": "#212529"},
+            },
+        ]
+    )
     by_cat = selectors.spending_by_category(user=user, start=month, end=services.month_end(month))
-    donut = Figure([{"type": "pie", "labels": [c.name for c in by_cat],
-                     "values": [float(c.amount) for c in by_cat], "hole": 0.55,
-                     "textinfo": "percent", "textposition": "inside", "sort": True}])
+    donut = Figure(
+        [
+            {
+                "type": "pie",
+                "labels": [c.name for c in by_cat],
+                "values": [float(c.amount) for c in by_cat],
+                "hole": 0.55,
+                "textinfo": "percent",
+                "textposition": "inside",
+                "sort": True,
+            }
+        ]
+    )
     daily = selectors.daily_spending(user=user, month=month)
     today = services.today_for(user)
     running, cumulative = Decimal(0), []
@@ -68,29 +100,61 @@ def _charts(user, month: date, statuses) -> dict[str, Chart]:
     days = len(daily)
     pace_total = overall.limit if overall else sum((v for _d, v in daily), Decimal(0))
     xs = [d.day for d, _v in daily]
-    day_fig = Figure([
-        fc.bar(xs, [float(v) for _d, v in daily], _("Spent that day")),
-        fc.line(xs, cumulative, _("So far"), yaxis="y2"),
-        fc.line(xs, [float(pace_total) * (i + 1) / days for i in range(days)],
-                _("Even pace to the budget") if overall else _("Pace"), yaxis="y2",
-                line={"dash": "dot"})],
-        {"yaxis2": {"overlaying": "y", "side": "right", "showgrid": False, "rangemode":
-                    "tozero"}, "yaxis": {"rangemode": "tozero"}})
+    day_fig = Figure(
+        [
+            fc.bar(xs, [float(v) for _d, v in daily], _("Spent that day")),
+            fc.line(xs, cumulative, _("So far"), yaxis="y2"),
+            fc.line(
+                xs,
+                [float(pace_total) * (i + 1) / days for i in range(days)],
+                _("Even pace to the budget") if overall else _("Pace"),
+                yaxis="y2",
+                line={"dash": "dot"},
+            ),
+        ],
+        {
+            "yaxis2": {
+                "overlaying": "y",
+                "side": "right",
+                "showgrid": False,
+                "rangemode": "tozero",
+            },
+            "yaxis": {"rangemode": "tozero"},
+        },
+    )
     months = selectors.income_vs_expense(user=user, months=12, until=month)
     labels = [m.strftime("%b %y") for m, _i, _e in months]
-    ie = Figure([fc.bar(labels, [float(i) for _m, i, _e in months], _("Income")),
-                 fc.bar(labels, [float(e) for _m, _i, e in months], _("Spending"))])
+    ie = Figure(
+        [
+            fc.bar(labels, [float(i) for _m, i, _e in months], _("Income")),
+            fc.bar(labels, [float(e) for _m, _i, e in months], _("Spending")),
+        ]
+    )
     return {
-        "budgets": Chart(bars, _("This month: spent vs budget (%(cur)s)") % {"cur": cur},
-                         [_("Budget"), _("Spent"), _("Limit"), "%"],
-                         [[s.name, s.spent, s.limit, s.percent] for s in statuses]),
-        "donut": Chart(donut, _("Spending by category (%(cur)s)") % {"cur": cur},
-                       [_("Category"), _("Spent")], [[c.name, c.amount] for c in by_cat]),
-        "daily": Chart(day_fig, _("Daily spending and pace (%(cur)s)") % {"cur": cur},
-                       [_("Day"), _("Spent")], [[d.isoformat(), v] for d, v in daily if v]),
-        "months": Chart(ie, _("Income vs spending, 12 months (%(cur)s)") % {"cur": cur},
-                        [_("Month"), _("Income"), _("Spending")],
-                        [[m.strftime("%Y-%m"), i, e] for m, i, e in months]),
+        "budgets": Chart(
+            bars,
+            _("This month: spent vs budget (%(cur)s)") % {"cur": cur},
+            [_("Budget"), _("Spent"), _("Limit"), "%"],
+            [[s.name, s.spent, s.limit, s.percent] for s in statuses],
+        ),
+        "donut": Chart(
+            donut,
+            _("Spending by category (%(cur)s)") % {"cur": cur},
+            [_("Category"), _("Spent")],
+            [[c.name, c.amount] for c in by_cat],
+        ),
+        "daily": Chart(
+            day_fig,
+            _("Daily spending and pace (%(cur)s)") % {"cur": cur},
+            [_("Day"), _("Spent")],
+            [[d.isoformat(), v] for d, v in daily if v],
+        ),
+        "months": Chart(
+            ie,
+            _("Income vs spending, 12 months (%(cur)s)") % {"cur": cur},
+            [_("Month"), _("Income"), _("Spending")],
+            [[m.strftime("%Y-%m"), i, e] for m, i, e in months],
+        ),
     }
 
 
@@ -103,10 +167,15 @@ def index(request):
     income, expense = selectors.month_totals(user=user, month=month)
     recent = selectors.page_after(selectors.transactions_for(user=user), per_page=8).items
     context = {
-        "month": month, "accounts": selectors.account_balances(user=user),
-        "statuses": statuses, "income": income, "expense": expense,
-        "charts": _charts(user, month, statuses), "recent": recent,
-        "quick_form": forms.QuickAddForm(), "rewards": selectors.rewards(user=user),
+        "month": month,
+        "accounts": selectors.account_balances(user=user),
+        "statuses": statuses,
+        "income": income,
+        "expense": expense,
+        "charts": _charts(user, month, statuses),
+        "recent": recent,
+        "quick_form": forms.QuickAddForm(),
+        "rewards": selectors.rewards(user=user),
         "goals": list(selectors.goals_for(user=user)[:3]),
         "upcoming": list(selectors.recurring_for(user=user).filter(active=True)[:4]),
         "net_worth": selectors.net_worth(user=user),
@@ -116,6 +185,7 @@ def index(request):
 
 
 # --- quick add and transactions ------------------------------------------------------------
+
 
 @login_required
 def quick_add(request):
@@ -130,23 +200,41 @@ def quick_add(request):
             if result.account is None:
                 messages.warning(request, _("Add an account first."))
                 return redirect("finance:accounts")
-            initial = {"kind": result.draft.kind, "amount": result.draft.amount,
-                       "on": result.draft.on, "account": result.account.pk,
-                       "category": result.category.pk if result.category else None,
-                       "payee": result.payee, "tags": " ".join(result.draft.tags)}
+            initial = {
+                "kind": result.draft.kind,
+                "amount": result.draft.amount,
+                "on": result.draft.on,
+                "account": result.account.pk,
+                "category": result.category.pk if result.category else None,
+                "payee": result.payee,
+                "tags": " ".join(result.draft.tags),
+            }
             txn_form = forms.TransactionForm(initial=initial, user=user)
-            return render(request, "finance/quick_confirm.html",
-                          {"form": txn_form, "line": form.cleaned_data["line"],
-                           "result": result})
+            return render(
+                request,
+                "finance/quick_confirm.html",
+                {"form": txn_form, "line": form.cleaned_data["line"], "result": result},
+            )
     return render(request, "finance/quick_add.html", {"form": form})
 
 
 def _record_from_form(user, form, *, source=Transaction.Source.MANUAL):
     d = form.cleaned_data
     return services.record_transaction(
-        user=user, account=d["account"], kind=d["kind"], amount=d["amount"], on=d["on"],
-        category=d["category"], payee=d["payee"], note=d["note"], tags=d["tags"],
-        to_account=d["to_account"], to_amount=d["to_amount"], splits=d["splits"], source=source)
+        user=user,
+        account=d["account"],
+        kind=d["kind"],
+        amount=d["amount"],
+        on=d["on"],
+        category=d["category"],
+        payee=d["payee"],
+        note=d["note"],
+        tags=d["tags"],
+        to_account=d["to_account"],
+        to_amount=d["to_amount"],
+        splits=d["splits"],
+        source=source,
+    )
 
 
 @login_required
@@ -156,8 +244,11 @@ def transaction_new(request):
     initial = {"on": services.today_for(user), "kind": "expense"}
     form = forms.TransactionForm(request.POST or None, initial=initial, user=user)
     if request.method == "POST" and form.is_valid():
-        source = (Transaction.Source.QUICK if request.POST.get("from_quick")
-                  else Transaction.Source.MANUAL)
+        source = (
+            Transaction.Source.QUICK
+            if request.POST.get("from_quick")
+            else Transaction.Source.MANUAL
+        )
         try:
             _record_from_form(user, form, source=source)
         except ValidationError as exc:
@@ -172,21 +263,42 @@ def transaction_new(request):
 def transaction_edit(request, pk: int):
     user = request.user
     txn = selectors.get_transaction(user=user, pk=pk)
-    splits = "\n".join(f"{s.category.name if s.category else ''} {s.amount}"
-                       for s in txn.splits.select_related("category"))
-    initial = {"kind": txn.kind, "amount": txn.amount, "on": txn.on, "account": txn.account_id,
-               "to_account": txn.to_account_id, "to_amount": txn.to_amount,
-               "category": txn.category_id, "payee": txn.payee, "note": txn.note,
-               "tags": " ".join(txn.tag_list()), "splits": splits}
+    splits = "\n".join(
+        f"{s.category.name if s.category else ''} {s.amount}"
+        for s in txn.splits.select_related("category")
+    )
+    initial = {
+        "kind": txn.kind,
+        "amount": txn.amount,
+        "on": txn.on,
+        "account": txn.account_id,
+        "to_account": txn.to_account_id,
+        "to_amount": txn.to_amount,
+        "category": txn.category_id,
+        "payee": txn.payee,
+        "note": txn.note,
+        "tags": " ".join(txn.tag_list()),
+        "splits": splits,
+    }
     form = forms.TransactionForm(request.POST or None, initial=initial, user=user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             services.update_transaction(
-                user=user, txn=txn, account=d["account"], kind=d["kind"], amount=d["amount"],
-                on=d["on"], category=d["category"], payee=d["payee"], note=d["note"],
-                tags=d["tags"], to_account=d["to_account"], to_amount=d["to_amount"],
-                splits=d["splits"])
+                user=user,
+                txn=txn,
+                account=d["account"],
+                kind=d["kind"],
+                amount=d["amount"],
+                on=d["on"],
+                category=d["category"],
+                payee=d["payee"],
+                note=d["note"],
+                tags=d["tags"],
+                to_account=d["to_account"],
+                to_amount=d["to_amount"],
+                splits=d["splits"],
+            )
         except ValidationError as exc:
             _form_error(form, exc)
         else:
@@ -212,8 +324,10 @@ def undo(request):
         batch = uuid.UUID(request.POST.get("batch", ""))
         n = services.undo_delete(user=request.user, batch=batch)
     except (ValueError, ValidationError) as exc:
-        messages.error(request, exc.messages[0] if isinstance(exc, ValidationError)
-                       else _("There is nothing to undo."))
+        messages.error(
+            request,
+            exc.messages[0] if isinstance(exc, ValidationError) else _("There is nothing to undo."),
+        )
     else:
         request.session.pop("finance_undo", None)
         messages.success(request, _("Restored %(n)s transactions.") % {"n": n})
@@ -226,17 +340,26 @@ def transactions(request):
     form = forms.FilterForm(request.GET or None, user=user)
     filters = form.to_filter()
     qs = selectors.search_transactions(user=user, filters=filters)
-    page = selectors.page_after(qs, cursor=request.GET.get("after") or request.GET.get(
-        "before", ""), backwards=bool(request.GET.get("before")))
+    page = selectors.page_after(
+        qs,
+        cursor=request.GET.get("after") or request.GET.get("before", ""),
+        backwards=bool(request.GET.get("before")),
+    )
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
-    return render(request, "finance/transactions.html", {
-        "form": form, "page": page, "totals": selectors.totals_of(user=user, qs=qs,
-                                                                  filters=filters),
-        "query": query.urlencode(), "undo_batch": request.session.get("finance_undo"),
-        "currency": user.currency,
-    })
+    return render(
+        request,
+        "finance/transactions.html",
+        {
+            "form": form,
+            "page": page,
+            "totals": selectors.totals_of(user=user, qs=qs, filters=filters),
+            "query": query.urlencode(),
+            "undo_batch": request.session.get("finance_undo"),
+            "currency": user.currency,
+        },
+    )
 
 
 @login_required
@@ -247,31 +370,42 @@ def bulk_delete(request):
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         count, income, expense = selectors.count_in_range(user=user, start=start, end=end)
-        summary = {"count": count, "income": income, "expense": expense, "start": start,
-                   "end": end}
+        summary = {"count": count, "income": income, "expense": expense, "start": start, "end": end}
         if request.method == "POST" and request.POST.get("confirm"):
             try:
                 batch = services.bulk_delete_range(
-                    user=user, start=start, end=end,
-                    expected_count=int(request.POST.get("expected", "-1")))
+                    user=user,
+                    start=start,
+                    end=end,
+                    expected_count=int(request.POST.get("expected", "-1")),
+                )
             except (ValidationError, ValueError) as exc:
-                messages.error(request, exc.messages[0] if isinstance(exc, ValidationError)
-                               else _("Please confirm again."))
+                messages.error(
+                    request,
+                    exc.messages[0]
+                    if isinstance(exc, ValidationError)
+                    else _("Please confirm again."),
+                )
             else:
                 request.session["finance_undo"] = str(batch)
                 messages.info(request, _("Deleted %(n)s transactions.") % {"n": count})
                 return redirect("finance:transactions")
-    return render(request, "finance/bulk_delete.html", {"form": form, "summary": summary,
-                                                        "currency": user.currency})
+    return render(
+        request,
+        "finance/bulk_delete.html",
+        {"form": form, "summary": summary, "currency": user.currency},
+    )
 
 
 # --- accounts, categories, rates -----------------------------------------------------------
 
+
 @login_required
 def accounts(request):
     user = request.user
-    form = forms.AccountForm(request.POST or None, initial={"currency": user.currency,
-                                                            "kind": "bank"})
+    form = forms.AccountForm(
+        request.POST or None, initial={"currency": user.currency, "kind": "bank"}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.create_account(user=user, **form.cleaned_data)
@@ -281,9 +415,16 @@ def accounts(request):
             messages.success(request, _("Account added."))
             return redirect("finance:accounts")
     household = selectors.household_for(user=user)
-    return render(request, "finance/accounts.html", {
-        "form": form, "accounts": selectors.accounts_for(user=user).select_related("owner"),
-        "household": household, "net_worth": selectors.net_worth(user=user)})
+    return render(
+        request,
+        "finance/accounts.html",
+        {
+            "form": form,
+            "accounts": selectors.accounts_for(user=user).select_related("owner"),
+            "household": household,
+            "net_worth": selectors.net_worth(user=user),
+        },
+    )
 
 
 @login_required
@@ -291,8 +432,9 @@ def accounts(request):
 def account_share(request, pk: int):
     account = selectors.get_account(user=request.user, pk=pk)
     try:
-        services.share_account(user=request.user, account=account,
-                               shared=request.POST.get("shared") == "1")
+        services.share_account(
+            user=request.user, account=account, shared=request.POST.get("shared") == "1"
+        )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     return redirect("finance:accounts")
@@ -302,10 +444,12 @@ def account_share(request, pk: int):
 def categories(request):
     user = request.user
     services.ensure_profile(user=user)
-    form = forms.CategoryForm(request.POST if request.POST.get("action") == "create" else None,
-                              user=user)
-    merge = forms.MergeForm(request.POST if request.POST.get("action") == "merge" else None,
-                            user=user)
+    form = forms.CategoryForm(
+        request.POST if request.POST.get("action") == "create" else None, user=user
+    )
+    merge = forms.MergeForm(
+        request.POST if request.POST.get("action") == "merge" else None, user=user
+    )
     if request.method == "POST":
         try:
             if request.POST.get("action") == "create" and form.is_valid():
@@ -323,10 +467,17 @@ def categories(request):
                 return redirect("finance:categories")
         except ValidationError as exc:
             _form_error(merge if request.POST.get("action") == "merge" else form, exc)
-    return render(request, "finance/categories.html", {
-        "form": form, "merge": merge, "categories": selectors.category_choices(user=user),
-        "rules": user.finance_rules.select_related("category"),
-        "rule_form": forms.RuleForm(user=user)})
+    return render(
+        request,
+        "finance/categories.html",
+        {
+            "form": form,
+            "merge": merge,
+            "categories": selectors.category_choices(user=user),
+            "rules": user.finance_rules.select_related("category"),
+            "rule_form": forms.RuleForm(user=user),
+        },
+    )
 
 
 @login_required
@@ -345,8 +496,9 @@ def rule_new(request):
 def rates(request):
     user = request.user
     form = forms.RateForm(request.POST if "rate" in request.POST else None)
-    upload = forms.RatesFileForm(request.POST if "rate" not in request.POST else None,
-                                 request.FILES or None)
+    upload = forms.RatesFileForm(
+        request.POST if "rate" not in request.POST else None, request.FILES or None
+    )
     if request.method == "POST":
         try:
             if "rate" in request.POST and form.is_valid():
@@ -359,11 +511,15 @@ def rates(request):
                 return redirect("finance:rates")
         except ValidationError as exc:
             _form_error(form if "rate" in request.POST else upload, exc)
-    return render(request, "finance/rates.html", {"form": form, "upload": upload,
-                                                  "rates": selectors.rates_for(user=user)})
+    return render(
+        request,
+        "finance/rates.html",
+        {"form": form, "upload": upload, "rates": selectors.rates_for(user=user)},
+    )
 
 
 # --- budgets, recurring, goals -------------------------------------------------------------
+
 
 @login_required
 def budgets(request):
@@ -371,9 +527,14 @@ def budgets(request):
     profile = selectors.profile_for(user=user)
     action = request.POST.get("action")
     form = forms.BudgetForm(request.POST if action == "budget" else None, user=user)
-    prefs = forms.ProfileForm(request.POST if action == "prefs" else None, initial={
-        "warn_thresholds": profile.warn_thresholds, "reminder_days": profile.reminder_days,
-        "share_anonymous_stats": profile.share_anonymous_stats})
+    prefs = forms.ProfileForm(
+        request.POST if action == "prefs" else None,
+        initial={
+            "warn_thresholds": profile.warn_thresholds,
+            "reminder_days": profile.reminder_days,
+            "share_anonymous_stats": profile.share_anonymous_stats,
+        },
+    )
     if request.method == "POST":
         try:
             if action == "budget" and form.is_valid():
@@ -385,27 +546,38 @@ def budgets(request):
                 messages.success(request, _("Settings saved."))
                 return redirect("finance:budgets")
             if action == "delete":
-                services.delete_budget(user=user, budget=selectors.get_budget(
-                    user=user, pk=request.POST.get("pk")))
+                services.delete_budget(
+                    user=user, budget=selectors.get_budget(user=user, pk=request.POST.get("pk"))
+                )
                 messages.success(request, _("Budget removed."))
                 return redirect("finance:budgets")
         except ValidationError as exc:
             _form_error(form if action == "budget" else prefs, exc)
     month = _month_param(request, services.month_start(services.today_for(user)))
-    return render(request, "finance/budgets.html", {
-        "form": form, "prefs": prefs, "month": month, "currency": user.currency,
-        "statuses": selectors.budget_statuses(user=user, month=month)})
+    return render(
+        request,
+        "finance/budgets.html",
+        {
+            "form": form,
+            "prefs": prefs,
+            "month": month,
+            "currency": user.currency,
+            "statuses": selectors.budget_statuses(user=user, month=month),
+        },
+    )
 
 
 @login_required
 def recurring(request):
     user = request.user
-    form = forms.RecurringForm(request.POST or None, user=user,
-                               initial={"next_date": services.today_for(user)})
+    form = forms.RecurringForm(
+        request.POST or None, user=user, initial={"next_date": services.today_for(user)}
+    )
     if request.method == "POST":
         if request.POST.get("delete"):
-            services.delete_recurring(user=user, rule=selectors.get_rule(
-                user=user, pk=request.POST["delete"]))
+            services.delete_recurring(
+                user=user, rule=selectors.get_rule(user=user, pk=request.POST["delete"])
+            )
             messages.success(request, _("Removed."))
             return redirect("finance:recurring")
         if form.is_valid():
@@ -416,8 +588,11 @@ def recurring(request):
             else:
                 messages.success(request, _("Recurring transaction saved."))
                 return redirect("finance:recurring")
-    return render(request, "finance/recurring.html", {
-        "form": form, "rules": selectors.recurring_for(user=user)})
+    return render(
+        request,
+        "finance/recurring.html",
+        {"form": form, "rules": selectors.recurring_for(user=user)},
+    )
 
 
 @login_required
@@ -433,18 +608,30 @@ def goals(request):
             if request.POST.get("action") == "add":
                 add = forms.GoalAddForm(request.POST)
                 if add.is_valid():
-                    services.add_to_goal(user=user, goal=selectors.get_goal(
-                        user=user, pk=request.POST.get("pk")), amount=add.cleaned_data["amount"])
+                    services.add_to_goal(
+                        user=user,
+                        goal=selectors.get_goal(user=user, pk=request.POST.get("pk")),
+                        amount=add.cleaned_data["amount"],
+                    )
                     messages.success(request, _("Goal updated."))
                 return redirect("finance:goals")
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
-    return render(request, "finance/goals.html", {
-        "form": form, "goals": selectors.goals_for(user=user), "add_form": forms.GoalAddForm(),
-        "rewards": selectors.rewards(user=user), "currency": user.currency})
+    return render(
+        request,
+        "finance/goals.html",
+        {
+            "form": form,
+            "goals": selectors.goals_for(user=user),
+            "add_form": forms.GoalAddForm(),
+            "rewards": selectors.rewards(user=user),
+            "currency": user.currency,
+        },
+    )
 
 
 # --- reports -------------------------------------------------------------------------------
+
 
 def _report_params(request):
     user = request.user
@@ -461,19 +648,41 @@ def report(request):
     period, day = _report_params(request)
     rep = selectors.report(user=request.user, day=day, period=period)
     top = rep.by_category[:10]
-    chart = Chart(Figure([
-        fc.bar([c.name for c in top], [float(c.amount) for c in top], _("This period")),
-        fc.bar([c.name for c in top], [float(c.previous) for c in top], _("Previous period"))]),
-        _("Spending by category, compared"), [_("Category"), _("This period"), _("Previous")],
-        [[c.name, c.amount, c.previous] for c in rep.by_category])
+    chart = Chart(
+        Figure(
+            [
+                fc.bar([c.name for c in top], [float(c.amount) for c in top], _("This period")),
+                fc.bar(
+                    [c.name for c in top], [float(c.previous) for c in top], _("Previous period")
+                ),
+            ]
+        ),
+        _("Spending by category, compared"),
+        [_("Category"), _("This period"), _("Previous")],
+        [[c.name, c.amount, c.previous] for c in rep.by_category],
+    )
     prev_day = services.month_start(rep.prev_start)
-    return render(request, "finance/report.html", {
-        "rep": rep, "chart": chart, "currency": request.user.currency, "period": period,
-        "prev_link": (f"?period=year&year={rep.prev_start.year}" if period == "year"
-                      else f"?month={prev_day:%Y-%m}"),
-        "next_link": (f"?period=year&year={rep.start.year + 1}" if period == "year" else
-                      f"?month={rep.end + timedelta(days=1):%Y-%m}"),
-        "query": request.GET.urlencode()})
+    return render(
+        request,
+        "finance/report.html",
+        {
+            "rep": rep,
+            "chart": chart,
+            "currency": request.user.currency,
+            "period": period,
+            "prev_link": (
+                f"?period=year&year={rep.prev_start.year}"
+                if period == "year"
+                else f"?month={prev_day:%Y-%m}"
+            ),
+            "next_link": (
+                f"?period=year&year={rep.start.year + 1}"
+                if period == "year"
+                else f"?month={rep.end + timedelta(days=1):%Y-%m}"
+            ),
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 @login_required
@@ -501,27 +710,58 @@ def report_pdf(request):
 def export(request):
     user = request.user
     if request.GET.get("format") == "json":
-        response = HttpResponse(json.dumps(selectors.export_data(user=user), indent=1),
-                                content_type="application/json")
+        response = HttpResponse(
+            json.dumps(selectors.export_data(user=user), indent=1), content_type="application/json"
+        )
         response["Content-Disposition"] = 'attachment; filename="finance.json"'
         return response
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="transactions.csv"'
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow(["date", "kind", "account", "amount", "currency", "home_amount",
-                     "category", "payee", "note", "tags", "to_account", "to_amount"])
-    qs = selectors.transactions_for(user=user).select_related(
-        "account", "category", "to_account").order_by("on", "id")
+    writer.writerow(
+        [
+            "date",
+            "kind",
+            "account",
+            "amount",
+            "currency",
+            "home_amount",
+            "category",
+            "payee",
+            "note",
+            "tags",
+            "to_account",
+            "to_amount",
+        ]
+    )
+    qs = (
+        selectors.transactions_for(user=user)
+        .select_related("account", "category", "to_account")
+        .order_by("on", "id")
+    )
     for t in qs.iterator(chunk_size=2000):
-        writer.writerow([t.on, t.kind, t.account.name, t.amount, t.account.currency,
-                         t.home_amount, t.category.name if t.category else "", t.payee, t.note,
-                         " ".join(t.tag_list()), t.to_account.name if t.to_account else "",
-                         t.to_amount or ""])
+        writer.writerow(
+            [
+                t.on,
+                t.kind,
+                t.account.name,
+                t.amount,
+                t.account.currency,
+                t.home_amount,
+                t.category.name if t.category else "",
+                t.payee,
+                t.note,
+                " ".join(t.tag_list()),
+                t.to_account.name if t.to_account else "",
+                t.to_amount or "",
+            ]
+        )
     return response
 
 
 # --- import --------------------------------------------------------------------------------
+
 
 def _upload_dir() -> Path:
     path = Path(settings.MEDIA_ROOT) / "finance-uploads"
@@ -550,20 +790,27 @@ def import_file(request):
         with open(path, "wb") as fh:
             for chunk in upload.chunks():
                 fh.write(chunk)
-        mapping = form.cleaned_data["saved_mapping"].mapping if form.cleaned_data.get(
-            "saved_mapping") else {}
-        stored = {"path": str(path), "name": upload.name[:200],
-                  "account": form.cleaned_data["account"].pk, "mapping": mapping}
+        mapping = (
+            form.cleaned_data["saved_mapping"].mapping
+            if form.cleaned_data.get("saved_mapping")
+            else {}
+        )
+        stored = {
+            "path": str(path),
+            "name": upload.name[:200],
+            "account": form.cleaned_data["account"].pk,
+            "mapping": mapping,
+        }
         request.session["finance_import"] = stored
         return _preview(request, stored)
-    return render(request, "finance/import.html", {"form": form,
-                                                   "batches": user.finance_imports.all()[:10]})
+    return render(
+        request, "finance/import.html", {"form": form, "batches": user.finance_imports.all()[:10]}
+    )
 
 
 def _stored_bytes(stored: dict, user) -> bytes:
     path = Path(stored["path"])
-    if path.parent != _upload_dir() or not path.name.startswith(f"{user.pk}-") or \
-            not path.exists():
+    if path.parent != _upload_dir() or not path.name.startswith(f"{user.pk}-") or not path.exists():
         raise Http404
     return path.read_bytes()
 
@@ -573,22 +820,38 @@ def _preview(request, stored: dict, remap: bool = False):
     account = selectors.get_account(user=user, pk=stored["account"])
     data = _stored_bytes(stored, user)
     if remap:
-        preliminary = services.import_file(user=user, account=account, data=data,
-                                           filename=stored["name"], dry_run=True)
+        preliminary = services.import_file(
+            user=user, account=account, data=data, filename=stored["name"], dry_run=True
+        )
         mform = forms.MappingForm(request.POST, columns=preliminary.columns)
         if mform.is_valid():
             stored["mapping"] = mform.mapping()
             stored["save_as"] = mform.cleaned_data.get("save_as", "")
             request.session["finance_import"] = stored
-    result = services.import_file(user=user, account=account, data=data,
-                                  filename=stored["name"], dry_run=True,
-                                  mapping=stored.get("mapping") or None)
+    result = services.import_file(
+        user=user,
+        account=account,
+        data=data,
+        filename=stored["name"],
+        dry_run=True,
+        mapping=stored.get("mapping") or None,
+    )
     initial = {k: v for k, v in (result.mapping or {}).items() if k != "delimiter"}
-    mapping_form = forms.MappingForm(initial=initial, columns=result.columns) \
-        if result.format == "csv" and result.columns else None
-    return render(request, "finance/import_preview.html", {
-        "result": result, "account": account, "mapping_form": mapping_form,
-        "background": result.imported > BACKGROUND_ROWS})
+    mapping_form = (
+        forms.MappingForm(initial=initial, columns=result.columns)
+        if result.format == "csv" and result.columns
+        else None
+    )
+    return render(
+        request,
+        "finance/import_preview.html",
+        {
+            "result": result,
+            "account": account,
+            "mapping_form": mapping_form,
+            "background": result.imported > BACKGROUND_ROWS,
+        },
+    )
 
 
 def _commit_import(request, stored: dict):
@@ -601,26 +864,46 @@ def _commit_import(request, stored: dict):
     data = _stored_bytes(stored, user)
     request.session.pop("finance_import", None)
     if data.count(b"\n") > BACKGROUND_ROWS:
-        progress = start_progress(owner=user, kind="finance.import",
-                                  label=_("Importing %(name)s") % {"name": stored["name"]})
-        enqueue_on_commit(import_file_task, user.pk, account.pk, stored["path"], stored["name"],
-                          stored.get("mapping") or {}, str(progress.pk))
+        progress = start_progress(
+            owner=user,
+            kind="finance.import",
+            label=_("Importing %(name)s") % {"name": stored["name"]},
+        )
+        enqueue_on_commit(
+            import_file_task,
+            user.pk,
+            account.pk,
+            stored["path"],
+            stored["name"],
+            stored.get("mapping") or {},
+            str(progress.pk),
+        )
         return render(request, "finance/import_progress.html", {"progress": progress})
-    result = services.import_file(user=user, account=account, data=data,
-                                  filename=stored["name"], dry_run=False,
-                                  mapping=stored.get("mapping") or None,
-                                  save_mapping_as=stored.get("save_as", ""))
+    result = services.import_file(
+        user=user,
+        account=account,
+        data=data,
+        filename=stored["name"],
+        dry_run=False,
+        mapping=stored.get("mapping") or None,
+        save_mapping_as=stored.get("save_as", ""),
+    )
     Path(stored["path"]).unlink(missing_ok=True)
     if result.errors:
-        messages.error(request, _("Nothing was imported: %(why)s")
-                       % {"why": result.errors[0]["message"]})
+        messages.error(
+            request, _("Nothing was imported: %(why)s") % {"why": result.errors[0]["message"]}
+        )
         return redirect("finance:import")
-    messages.success(request, _("Imported %(n)s transactions (%(d)s duplicates skipped).")
-                     % {"n": result.imported, "d": result.duplicates})
+    messages.success(
+        request,
+        _("Imported %(n)s transactions (%(d)s duplicates skipped).")
+        % {"n": result.imported, "d": result.duplicates},
+    )
     return redirect(reverse("finance:transactions") + f"?account={account.pk}")
 
 
 # --- household -----------------------------------------------------------------------------
+
 
 @login_required
 def household(request):
@@ -634,16 +917,24 @@ def household(request):
                 services.create_household(user=user, name=create.cleaned_data["name"])
                 return redirect("finance:household")
             if invite.is_bound and invite.is_valid() and current:
-                services.invite_to_household(user=user, household=current,
-                                             email=invite.cleaned_data["email"])
+                services.invite_to_household(
+                    user=user, household=current, email=invite.cleaned_data["email"]
+                )
                 messages.success(request, _("Invitation sent."))
                 return redirect("finance:household")
         except ValidationError as exc:
             _form_error(invite if invite.is_bound else create, exc)
-    return render(request, "finance/household.html", {
-        "household": current, "create": create, "invite": invite,
-        "members": current.members.all() if current else [],
-        "shared": current.accounts.all() if current else []})
+    return render(
+        request,
+        "finance/household.html",
+        {
+            "household": current,
+            "create": create,
+            "invite": invite,
+            "members": current.members.all() if current else [],
+            "shared": current.accounts.all() if current else [],
+        },
+    )
 
 
 @login_required

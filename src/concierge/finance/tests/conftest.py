@@ -20,8 +20,7 @@ def stranger(db):
 
 @pytest.fixture
 def account(user):
-    return AccountFactory(owner=user, name="Wallet", kind="cash",
-                          opening_balance=Decimal("1000"))
+    return AccountFactory(owner=user, name="Wallet", kind="cash", opening_balance=Decimal("1000"))
 
 
 @pytest.fixture

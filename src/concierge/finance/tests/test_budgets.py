@@ -10,14 +10,20 @@ D = Decimal
 
 
 def events(user):
-    return list(Notification.objects.filter(recipient=user).order_by("id")
-                .values_list("event", flat=True))
+    return list(
+        Notification.objects.filter(recipient=user).order_by("id").values_list("event", flat=True)
+    )
 
 
 def spend(user, account, amount, key="groceries", on=None):
-    return services.record_transaction(user=user, account=account, kind="expense",
-                                       amount=D(amount), on=on or services.today_for(user),
-                                       category=cat(user, key))
+    return services.record_transaction(
+        user=user,
+        account=account,
+        kind="expense",
+        amount=D(amount),
+        on=on or services.today_for(user),
+        category=cat(user, key),
+    )
 
 
 def test_crossing_80_percent_warns_once_by_bell_and_email(user, account):
@@ -61,8 +67,9 @@ def test_import_that_crosses_a_budget_warns(user, account):
     services.set_budget(user=user, category=None, amount=D("100"))
     today = services.today_for(user)
     data = f"Date,Description,Amount\n{today:%Y-%m-%d},Big shop,-95.00\n".encode()
-    result = services.import_file(user=user, account=account, data=data, filename="b.csv",
-                                  dry_run=False)
+    result = services.import_file(
+        user=user, account=account, data=data, filename="b.csv", dry_run=False
+    )
     assert result.imported == 1
     assert events(user) == ["finance.budget_warning"]
 
@@ -70,8 +77,14 @@ def test_import_that_crosses_a_budget_warns(user, account):
 def test_recurring_rule_that_crosses_a_budget_warns(user, account):
     services.set_budget(user=user, category=cat(user, "housing"), amount=D("10000"))
     today = services.today_for(user)
-    services.create_recurring(user=user, name="Rent", account=account, amount=D("9000"),
-                              next_date=today, category=cat(user, "rent"))
+    services.create_recurring(
+        user=user,
+        name="Rent",
+        account=account,
+        amount=D("9000"),
+        next_date=today,
+        category=cat(user, "rent"),
+    )
     services.run_recurring(today=today)
     assert events(user) == ["finance.budget_warning"]
 
@@ -99,8 +112,9 @@ def test_rollover_adds_last_months_unspent(user, account):
     budget = services.set_budget(user=user, category=None, amount=D("1000"), rollover=True)
     today = services.today_for(user)
     last = services.month_start(services.month_start(today) - timedelta(days=1))
-    type(budget).objects.filter(pk=budget.pk).update(created_at=budget.created_at.replace(
-        year=last.year, month=last.month, day=1))
+    type(budget).objects.filter(pk=budget.pk).update(
+        created_at=budget.created_at.replace(year=last.year, month=last.month, day=1)
+    )
     spend(user, account, "600", on=last)
     status = selectors.budget_statuses(user=user, month=today)[0]
     assert status.carried == D("400") and status.limit == D("1400")
@@ -117,8 +131,14 @@ def test_reminder_after_n_days_without_records(user, account):
 
 def test_bill_due_soon_notice(user, account):
     today = services.today_for(user)
-    services.create_recurring(user=user, name="Netflix", account=account, amount=D("649"),
-                              next_date=today + timedelta(days=2), remind_days=3)
+    services.create_recurring(
+        user=user,
+        name="Netflix",
+        account=account,
+        amount=D("649"),
+        next_date=today + timedelta(days=2),
+        remind_days=3,
+    )
     assert services.remind_bills(today=today) == 1
     assert services.remind_bills(today=today) == 0
     assert events(user) == ["finance.bill_due"]

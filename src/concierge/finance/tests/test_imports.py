@@ -34,14 +34,20 @@ def readme_facts(folder):
         if "bank" in tx:
             count = int(re.match(r"(\d+) bank", tx).group(1))
         amount = re.search(r"[-+]?[\d,]+\.\d\d", total)
-        facts[name] = {"count": count, "broken": broken,
-                       "sum": D(amount.group().replace(",", "")) if amount else None}
+        facts[name] = {
+            "count": count,
+            "broken": broken,
+            "sum": D(amount.group().replace(",", "")) if amount else None,
+        }
     return facts
 
 
 def _files(folder):
-    return sorted(p for p in folder.glob("*") if p.is_file() and p.name != "README.md"
-                  and not p.name.startswith("."))
+    return sorted(
+        p
+        for p in folder.glob("*")
+        if p.is_file() and p.name != "README.md" and not p.name.startswith(".")
+    )
 
 
 def test_every_real_file_imports_or_is_refused_with_a_reason(shared_data, user):
@@ -54,26 +60,35 @@ def test_every_real_file_imports_or_is_refused_with_a_reason(shared_data, user):
     for path in files:
         account = AccountFactory(owner=user, name=path.name[:90], currency="INR")
         data = path.read_bytes()
-        result = services.import_file(user=user, account=account, data=data,
-                                      filename=path.name, dry_run=True)
+        result = services.import_file(
+            user=user, account=account, data=data, filename=path.name, dry_run=True
+        )
         if result.errors and "is in" in result.errors[0]["message"]:
-            account.currency = next(c for c in ("USD", "GBP", "EUR", "CAD", "AUD", "CHF")
-                                    if c in result.errors[0]["message"])
+            account.currency = next(
+                c
+                for c in ("USD", "GBP", "EUR", "CAD", "AUD", "CHF")
+                if c in result.errors[0]["message"]
+            )
             account.save()
-            result = services.import_file(user=user, account=account, data=data,
-                                          filename=path.name, dry_run=True)
+            result = services.import_file(
+                user=user, account=account, data=data, filename=path.name, dry_run=True
+            )
         fact = facts.get(path.name)
         if result.errors:
             assert all(e["message"] for e in result.errors), path.name
-            committed = services.import_file(user=user, account=account, data=data,
-                                             filename=path.name, dry_run=False)
+            committed = services.import_file(
+                user=user, account=account, data=data, filename=path.name, dry_run=False
+            )
             assert committed.errors and not Transaction.objects.filter(account=account).exists()
             if fact:
                 assert fact["broken"] or "invalid" in data.decode("latin-1"), (
-                    path.name, result.errors)
+                    path.name,
+                    result.errors,
+                )
             continue
-        committed = services.import_file(user=user, account=account, data=data,
-                                         filename=path.name, dry_run=False)
+        committed = services.import_file(
+            user=user, account=account, data=data, filename=path.name, dry_run=False
+        )
         assert committed.imported == result.imported == result.rows, path.name
         assert Transaction.objects.filter(account=account).count() == result.rows
         if fact:
@@ -82,41 +97,52 @@ def test_every_real_file_imports_or_is_refused_with_a_reason(shared_data, user):
             assert result.sum == fact["sum"], (path.name, result.sum, fact)
             account.refresh_from_db()
             assert account.balance == fact["sum"]
-        again = services.import_file(user=user, account=account, data=data,
-                                     filename=path.name, dry_run=False)
+        again = services.import_file(
+            user=user, account=account, data=data, filename=path.name, dry_run=False
+        )
         assert again.imported == 0 and again.duplicates == result.rows, path.name
 
 
 def test_a_file_with_a_bad_row_writes_nothing(user, account):
     data = b"Date,Description,Amount\n2026-01-02,Tea,-10.00\n2026-01-03,Oops,abc\n"
-    result = services.import_file(user=user, account=account, data=data, filename="x.csv",
-                                  dry_run=False)
+    result = services.import_file(
+        user=user, account=account, data=data, filename="x.csv", dry_run=False
+    )
     assert result.errors == [{"row": 3, "message": "Row 3: the amount abc cannot be read."}]
     assert not Transaction.objects.filter(account=account).exists()
 
 
 def test_hand_entered_rows_count_as_duplicates(user, account):
-    services.record_transaction(user=user, account=account, kind="expense", amount=D("10"),
-                                on=date(2026, 1, 2))
+    services.record_transaction(
+        user=user, account=account, kind="expense", amount=D("10"), on=date(2026, 1, 2)
+    )
     data = b"Date,Description,Amount\n2026-01-02,Tea,-10.00\n2026-01-02,Tea,-10.00\n"
-    result = services.import_file(user=user, account=account, data=data, filename="x.csv",
-                                  dry_run=False)
+    result = services.import_file(
+        user=user, account=account, data=data, filename="x.csv", dry_run=False
+    )
     assert (result.imported, result.duplicates) == (1, 1)
 
 
 def test_too_large_upload_is_refused(user, account, settings):
     settings.MAX_UPLOAD_BYTES = 100
-    result = services.import_file(user=user, account=account, data=b"x" * 101,
-                                  filename="big.csv", dry_run=False)
+    result = services.import_file(
+        user=user, account=account, data=b"x" * 101, filename="big.csv", dry_run=False
+    )
     assert result.errors and "larger" in result.errors[0]["message"]
 
 
 def test_saved_csv_mapping_and_formats(user, account):
     data = "Booked;Who;Out;In\n31.01.2026;Shop;1.234,50;\n01.02.2026;Boss;;2.000,00\n"
     mapping = {"date": 0, "payee": 1, "debit": 2, "credit": 3}
-    result = services.import_file(user=user, account=account, data=data.encode("cp1252"),
-                                  filename="m.csv", dry_run=False, mapping=mapping,
-                                  save_mapping_as="My bank")
+    result = services.import_file(
+        user=user,
+        account=account,
+        data=data.encode("cp1252"),
+        filename="m.csv",
+        dry_run=False,
+        mapping=mapping,
+        save_mapping_as="My bank",
+    )
     assert result.sum == D("765.50") and result.imported == 2
     assert user.finance_mappings.get().mapping["debit"] == 2
 
@@ -125,16 +151,27 @@ def test_learned_category_is_suggested_for_imports(user, account):
     from concierge.finance.tests.conftest import cat
 
     for i in range(12):
-        services.record_transaction(user=user, account=account, kind="expense", amount=D("50"),
-                                    on=date(2026, 1, 1 + i), payee=f"Swiggy order {i}",
-                                    category=cat(user, "restaurants"))
-        services.record_transaction(user=user, account=account, kind="expense", amount=D("900"),
-                                    on=date(2026, 1, 1 + i), payee=f"HP petrol pump {i}",
-                                    category=cat(user, "fuel"))
+        services.record_transaction(
+            user=user,
+            account=account,
+            kind="expense",
+            amount=D("50"),
+            on=date(2026, 1, 1 + i),
+            payee=f"Swiggy order {i}",
+            category=cat(user, "restaurants"),
+        )
+        services.record_transaction(
+            user=user,
+            account=account,
+            kind="expense",
+            amount=D("900"),
+            on=date(2026, 1, 1 + i),
+            payee=f"HP petrol pump {i}",
+            category=cat(user, "fuel"),
+        )
     services.train_categoriser(user_id=user.pk)
     data = b"Date,Description,Amount\n2026-03-02,SWIGGY BANGALORE,-320.00\n"
-    services.import_file(user=user, account=account, data=data, filename="s.csv",
-                         dry_run=False)
+    services.import_file(user=user, account=account, data=data, filename="s.csv", dry_run=False)
     txn = Transaction.objects.get(account=account, on=date(2026, 3, 2))
     assert txn.category == cat(user, "restaurants")
 

@@ -15,22 +15,52 @@ D = Decimal
 def filled(user, account, card):
     today = services.today_for(user)
     for i in range(30):
-        services.record_transaction(user=user, account=account if i % 2 else card,
-                                    kind="expense", amount=D(10 + i), on=today - timedelta(i),
-                                    category=cat(user, "groceries"), payee=f"Shop {i}",
-                                    tags=["home"] if i % 3 == 0 else [])
-    services.record_transaction(user=user, account=account, kind="income", amount=D("50000"),
-                                on=today, category=cat(user, "salary"), payee="Employer")
+        services.record_transaction(
+            user=user,
+            account=account if i % 2 else card,
+            kind="expense",
+            amount=D(10 + i),
+            on=today - timedelta(i),
+            category=cat(user, "groceries"),
+            payee=f"Shop {i}",
+            tags=["home"] if i % 3 == 0 else [],
+        )
+    services.record_transaction(
+        user=user,
+        account=account,
+        kind="income",
+        amount=D("50000"),
+        on=today,
+        category=cat(user, "salary"),
+        payee="Employer",
+    )
     services.set_budget(user=user, category=cat(user, "food"), amount=D("5000"))
     services.set_budget(user=user, category=None, amount=D("20000"))
-    services.create_goal(user=user, name="Goa trip", target_amount=D("30000"),
-                         saved_amount=D("5000"))
+    services.create_goal(
+        user=user, name="Goa trip", target_amount=D("30000"), saved_amount=D("5000")
+    )
     return user
 
 
-PAGES = ["index", "transactions", "transaction_new", "accounts", "categories", "rates",
-         "budgets", "recurring", "goals", "report", "report_csv", "report_pdf", "export",
-         "import", "household", "quick_add", "bulk_delete"]
+PAGES = [
+    "index",
+    "transactions",
+    "transaction_new",
+    "accounts",
+    "categories",
+    "rates",
+    "budgets",
+    "recurring",
+    "goals",
+    "report",
+    "report_csv",
+    "report_pdf",
+    "export",
+    "import",
+    "household",
+    "quick_add",
+    "bulk_delete",
+]
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -58,8 +88,9 @@ def test_transaction_list_has_no_n_plus_one(client, filled, django_assert_max_nu
 
 def test_filters_and_totals(client, filled):
     client.force_login(filled)
-    html = client.get(reverse("finance:transactions"), {"tag": "home", "max_amount": "20"}
-                      ).content.decode()
+    html = client.get(
+        reverse("finance:transactions"), {"tag": "home", "max_amount": "20"}
+    ).content.decode()
     # tagged rows: i = 0, 3, 6, 9 → amounts 10, 13, 16, 19
     assert "4 transactions" in html and "58.00" in html
 
@@ -87,9 +118,15 @@ def test_quick_add_then_confirm(client, user, account):
     response = client.post(reverse("finance:quick_add"), {"line": "120 coffee"})
     html = response.content.decode()
     assert response.status_code == 200 and "Tea &amp; coffee" in html
-    form = {"kind": "expense", "amount": "120", "on": date.today().isoformat(),
-            "account": account.pk, "category": cat(user, "coffee").pk, "payee": "coffee",
-            "from_quick": "1"}
+    form = {
+        "kind": "expense",
+        "amount": "120",
+        "on": date.today().isoformat(),
+        "account": account.pk,
+        "category": cat(user, "coffee").pk,
+        "payee": "coffee",
+        "from_quick": "1",
+    }
     response = client.post(reverse("finance:transaction_new"), form)
     assert response.status_code == 302
     txn = Transaction.objects.get(owner=user)
@@ -98,8 +135,9 @@ def test_quick_add_then_confirm(client, user, account):
 
 def test_bad_form_input_shows_errors_not_500(client, user, account):
     client.force_login(user)
-    response = client.post(reverse("finance:transaction_new"), {"kind": "expense",
-                                                                "amount": "-3", "on": "x"})
+    response = client.post(
+        reverse("finance:transaction_new"), {"kind": "expense", "amount": "-3", "on": "x"}
+    )
     assert response.status_code == 200 and "is-invalid" in response.content.decode()
     response = client.post(reverse("finance:quick_add"), {"line": "coffee"})
     assert "Start with an amount" in response.content.decode()
@@ -109,11 +147,14 @@ def test_bulk_delete_confirmation_states_what_goes(client, filled):
     client.force_login(filled)
     today = services.today_for(filled)
     start = (today - timedelta(days=4)).isoformat()
-    html = client.get(reverse("finance:bulk_delete"), {"start": start,
-                                                       "end": today.isoformat()}).content.decode()
+    html = client.get(
+        reverse("finance:bulk_delete"), {"start": start, "end": today.isoformat()}
+    ).content.decode()
     assert "exactly 6 transactions" in html
-    response = client.post(reverse("finance:bulk_delete"), {
-        "start": start, "end": today.isoformat(), "expected": "6", "confirm": "1"})
+    response = client.post(
+        reverse("finance:bulk_delete"),
+        {"start": start, "end": today.isoformat(), "expected": "6", "confirm": "1"},
+    )
     assert response.status_code == 302
     assert Transaction.objects.filter(owner=filled, deleted_at__isnull=True).count() == 25
     batch = client.session["finance_undo"]
@@ -126,10 +167,12 @@ def test_import_preview_then_commit(client, user, account, tmp_path, settings):
     client.force_login(user)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    upload = SimpleUploadedFile("bank.csv", b"Date,Description,Amount\n"
-                                            b"2026-01-02,Tea,-10.00\n2026-01-03,Pay,500\n")
-    html = client.post(reverse("finance:import"), {"account": account.pk,
-                                                   "file": upload}).content.decode()
+    upload = SimpleUploadedFile(
+        "bank.csv", b"Date,Description,Amount\n2026-01-02,Tea,-10.00\n2026-01-03,Pay,500\n"
+    )
+    html = client.post(
+        reverse("finance:import"), {"account": account.pk, "file": upload}
+    ).content.decode()
     assert "2 new" in html and not Transaction.objects.exists()
     response = client.post(reverse("finance:import"), {"step": "commit"})
     assert response.status_code == 302

@@ -17,9 +17,15 @@ D = Decimal
 
 @pytest.fixture
 def secret(user, account):
-    txn = services.record_transaction(user=user, account=account, kind="expense",
-                                      amount=D("4321.99"), on=date(2026, 1, 2),
-                                      category=cat(user, "doctor"), payee="Dr Secretpayee")
+    txn = services.record_transaction(
+        user=user,
+        account=account,
+        kind="expense",
+        amount=D("4321.99"),
+        on=date(2026, 1, 2),
+        category=cat(user, "doctor"),
+        payee="Dr Secretpayee",
+    )
     budget = services.set_budget(user=user, category=cat(user, "health"), amount=D("9999"))
     return txn, budget
 
@@ -29,8 +35,12 @@ def test_stranger_gets_404_on_pages(client, stranger, secret, account):
     client.force_login(stranger)
     assert client.get(reverse("finance:transaction_edit", args=[txn.pk])).status_code == 404
     assert client.post(reverse("finance:transaction_delete", args=[txn.pk])).status_code == 404
-    assert client.post(reverse("finance:account_share", args=[account.pk]),
-                       {"shared": "1"}).status_code == 404
+    assert (
+        client.post(
+            reverse("finance:account_share", args=[account.pk]), {"shared": "1"}
+        ).status_code
+        == 404
+    )
     html = client.get(reverse("finance:transactions")).content.decode()
     assert "Secretpayee" not in html and "4,321.99" not in html
 
@@ -41,13 +51,19 @@ def test_stranger_gets_404_in_the_api(client, stranger, secret, account):
     for url in (f"/api/finance/transactions/{txn.pk}", f"/api/finance/accounts/{account.pk}"):
         response = client.get(url)
         assert response.status_code == 404 and response.json()["detail"] == "Not found."
-    assert client.patch(f"/api/finance/transactions/{txn.pk}", {"amount": "1"},
-                        content_type="application/json").status_code == 404
+    assert (
+        client.patch(
+            f"/api/finance/transactions/{txn.pk}", {"amount": "1"}, content_type="application/json"
+        ).status_code
+        == 404
+    )
     assert client.delete(f"/api/finance/budgets/{budget.pk}").status_code == 404
     assert client.get("/api/finance/transactions").json()["count"] == 0
-    response = client.post("/api/finance/transactions", {
-        "account_id": account.pk, "kind": "expense", "amount": "1", "on": "2026-01-01"},
-        content_type="application/json")
+    response = client.post(
+        "/api/finance/transactions",
+        {"account_id": account.pk, "kind": "expense", "amount": "1", "on": "2026-01-01"},
+        content_type="application/json",
+    )
     assert response.status_code == 404
 
 
@@ -58,8 +74,12 @@ def test_superuser_finds_nothing_in_admin_or_api(client, secret):
     index = client.get("/admin/").content.decode()
     assert "finance" not in index.lower()
     assert client.get("/admin/finance/transaction/").status_code == 404
-    for url in ("/api/finance/transactions", "/api/finance/accounts",
-                "/api/finance/budgets", "/api/finance/reports"):
+    for url in (
+        "/api/finance/transactions",
+        "/api/finance/accounts",
+        "/api/finance/budgets",
+        "/api/finance/reports",
+    ):
         body = client.get(url).content.decode()
         assert "Secretpayee" not in body and "4321.99" not in body, url
 
@@ -67,8 +87,14 @@ def test_superuser_finds_nothing_in_admin_or_api(client, secret):
 def test_household_member_sees_shared_accounts_only(client, user, account, secret):
     partner = UserFactory()
     private = AccountFactory(owner=user, name="Private")
-    services.record_transaction(user=user, account=private, kind="expense", amount=D("77"),
-                                on=date(2026, 1, 3), payee="Hidden shop")
+    services.record_transaction(
+        user=user,
+        account=private,
+        kind="expense",
+        amount=D("77"),
+        on=date(2026, 1, 3),
+        payee="Hidden shop",
+    )
     household = services.create_household(user=user, name="Home")
     member = services.invite_to_household(user=user, household=household, email=partner.email)
     services.accept_household(user=partner, token=member.token)
@@ -81,10 +107,21 @@ def test_household_member_sees_shared_accounts_only(client, user, account, secre
 
 def test_no_amounts_or_payees_in_logs(user, account, caplog):
     caplog.set_level("DEBUG")
-    services.record_transaction(user=user, account=account, kind="expense",
-                                amount=D("1234.56"), on=date(2026, 1, 2), payee="LogPayee")
-    services.import_file(user=user, account=account, filename="x.csv", dry_run=False,
-                         data=b"Date,Description,Amount\n2026-01-05,LogImportPayee,-98.76\n")
+    services.record_transaction(
+        user=user,
+        account=account,
+        kind="expense",
+        amount=D("1234.56"),
+        on=date(2026, 1, 2),
+        payee="LogPayee",
+    )
+    services.import_file(
+        user=user,
+        account=account,
+        filename="x.csv",
+        dry_run=False,
+        data=b"Date,Description,Amount\n2026-01-05,LogImportPayee,-98.76\n",
+    )
     text = caplog.text
     assert "1234.56" not in text and "LogPayee" not in text and "98.76" not in text
     assert Transaction.objects.filter(owner=user).count() == 2

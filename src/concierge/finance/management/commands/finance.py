@@ -24,8 +24,7 @@ class Command(BaseCommand):
         imp.add_argument("--account", default="", help="Account name (created if missing).")
         imp.add_argument("--dry-run", action="store_true")
 
-    def handle(self, *args, action=None, files=(), user="", account="", dry_run=False,
-               **options):
+    def handle(self, *args, action=None, files=(), user="", account="", dry_run=False, **options):
         from concierge.accounts.models import User
 
         owner = User.objects.filter(email__iexact=user).first()
@@ -36,8 +35,15 @@ class Command(BaseCommand):
         for name in files:
             path = Path(name)
             if not path.is_file():
-                line = {"file": name, "format": "", "rows": 0, "imported": 0, "duplicates": 0,
-                        "sum": "0.00", "errors": [{"row": None, "message": "File not found."}]}
+                line = {
+                    "file": name,
+                    "format": "",
+                    "rows": 0,
+                    "imported": 0,
+                    "duplicates": 0,
+                    "sum": "0.00",
+                    "errors": [{"row": None, "message": "File not found."}],
+                }
                 refused = True
                 self.stdout.write(json.dumps(line, ensure_ascii=False))
                 continue
@@ -46,14 +52,19 @@ class Command(BaseCommand):
             if target is None:  # dry run into an account that does not exist yet
                 parsed = importers.parse_file(data, path.name)
                 result = services.ImportResult(
-                    file=path.name, format=parsed.format, rows=len(parsed.rows),
-                    imported=len(parsed.good_rows), sum=parsed.total, errors=parsed.errors)
+                    file=path.name,
+                    format=parsed.format,
+                    rows=len(parsed.rows),
+                    imported=len(parsed.good_rows),
+                    sum=parsed.total,
+                    errors=parsed.errors,
+                )
                 if not parsed.good_rows and not parsed.errors:
-                    result.errors = [{"row": None, "message": "The file contains no "
-                                                              "transactions."}]
+                    result.errors = [{"row": None, "message": "The file contains no transactions."}]
             else:
-                result = services.import_file(user=owner, account=target, data=data,
-                                              filename=path.name, dry_run=dry_run)
+                result = services.import_file(
+                    user=owner, account=target, data=data, filename=path.name, dry_run=dry_run
+                )
             refused = refused or bool(result.errors)
             out = result.as_dict()
             out["file"] = str(name)
