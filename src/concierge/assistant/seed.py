@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from concierge.assistant import services
+from concierge.assistant import services, sources
 from concierge.assistant.models import (
     AgentSeat,
     AssistantSettings,
@@ -24,6 +24,22 @@ from concierge.assistant.seed_faq import FAQ
 from concierge.core.demo import demo_org, demo_user
 
 ORG = "acme-support"
+#: FAQ answer -> the helpdesk article it cites (when the helpdesk seed made it)
+ARTICLES = {
+    "delivery-status": "track-delivery",
+    "delivery-time": "delivery-delayed",
+    "returns": "return-policy",
+    "refund-time": "refund-time",
+    "warranty-claim": "warranty-claim",
+    "extended-warranty": "extended-warranty",
+    "payment-methods": "payment-methods",
+    "payment-failed": "charged-twice",
+    "invoice": "invoice-download",
+    "installation": "installation-booking",
+    "service-request": "ac-not-cooling",
+    "change-address": "change-address",
+    "damaged-product": "damaged-on-arrival",
+}
 PAST_UNANSWERED = [
     ("do you sell gift cards", "en"),
     ("can i buy a gift voucher", "en"),
@@ -65,6 +81,12 @@ def run(*, stdout) -> None:
                 FAQParaphrase(entry=entry, language=lang, text=p) for p in paraphrases
             )
     stdout.write(f"  assistant: {created} FAQ answers")
+    by_slug = {a.slug: a.id for a in sources.published_articles(organisation=org, language="en")}
+    for slug, article_slug in ARTICLES.items():
+        if article_slug in by_slug:
+            FAQEntry.objects.filter(organisation=org, slug=slug, article_id__isnull=True).update(
+                article_id=by_slug[article_slug]
+            )
 
     for key, langs in (("agent", "en,hi"), ("agent2", "en,ta")):
         AgentSeat.objects.get_or_create(

@@ -424,18 +424,19 @@ def analytics(*, organisation, days: int = 30) -> Analytics:
 
 def analytics_charts(data: Analytics) -> list:
     import plotly.graph_objects as go
+    from django.utils.translation import gettext as _
 
     from concierge.core.charts import Chart
 
     days = [str(d) for d, _n, _h in data.per_day]
     fig = go.Figure()
-    fig.add_bar(x=days, y=[n - h for _d, n, h in data.per_day], name="Answered by the bot")
-    fig.add_bar(x=days, y=[h for _d, _n, h in data.per_day], name="Handed off")
+    fig.add_bar(x=days, y=[n - h for _d, n, h in data.per_day], name=_("Answered by the bot"))
+    fig.add_bar(x=days, y=[h for _d, _n, h in data.per_day], name=_("Handed off"))
     fig.update_layout(barmode="stack")
     per_day = Chart(
         fig,
-        "Conversations per day",
-        ["Day", "Conversations", "Handed off"],
+        _("Conversations per day"),
+        [_("Day"), _("Conversations"), _("Handed off")],
         [[d, n, h] for d, n, h in data.per_day],
     )
     lang_fig = go.Figure(
@@ -447,8 +448,8 @@ def analytics_charts(data: Analytics) -> list:
     )
     langs = Chart(
         lang_fig,
-        "Languages",
-        ["Language", "Conversations"],
+        _("Languages"),
+        [_("Language"), _("Conversations")],
         [[lang, n] for lang, n in data.languages],
     )
     top_fig = go.Figure(
@@ -459,7 +460,10 @@ def analytics_charts(data: Analytics) -> list:
         )
     )
     top = Chart(
-        top_fig, "Top questions", ["Answer", "Times given"], [[s, n] for s, n in data.top_questions]
+        top_fig,
+        _("Top questions"),
+        [_("Answer"), _("Times given")],
+        [[s, n] for s, n in data.top_questions],
     )
     return [per_day, langs, top]
 

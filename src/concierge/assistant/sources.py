@@ -28,6 +28,7 @@ class ArticleText:
     summary: str
     url: str
     updated: str = ""
+    slug: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ def published_articles(*, organisation, language: str) -> list[ArticleText]:
                 summary=_plain(getattr(item, "body", "") or getattr(item, "body_html", "")),
                 url=getattr(item, "url", "") or _article_url(article, organisation),
                 updated=str(getattr(article, "updated_at", "")),
+                slug=getattr(article, "slug", ""),
             )
         )
     return out

@@ -49,7 +49,14 @@
 
   var root = el("div", "cg-chat");
   root.setAttribute("data-concierge-chat", ORG);
-  var button = el("button", "cg-chat-button", "💬");
+  var button = el("button", "cg-chat-button");
+  var icon = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  icon.setAttribute("viewBox", "0 0 24 24"); icon.setAttribute("width", "28"); icon.setAttribute("height", "28");
+  icon.setAttribute("aria-hidden", "true");
+  var path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("fill", "currentColor");
+  path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z");
+  icon.appendChild(path); button.appendChild(icon);
   button.type = "button";
   button.setAttribute("aria-label", "Chat");
   button.setAttribute("aria-expanded", "false");
@@ -76,7 +83,7 @@
   var input = el("input", "cg-chat-input");
   input.type = "text"; input.maxLength = 2000; input.autocomplete = "off";
   input.setAttribute("aria-label", "Message");
-  var send = el("button", "cg-chat-send", "➤");
+  var send = el("button", "cg-chat-send", "↑");
   send.type = "submit";
   send.setAttribute("aria-label", "Send");
   form.appendChild(input); form.appendChild(send);
