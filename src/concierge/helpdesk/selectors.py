@@ -570,6 +570,7 @@ def agent_loads(*, user, organisation: Organisation) -> list[AgentLoad]:
         for row in Ticket.objects.filter(
             organisation=organisation, assignee__isnull=False, status__in=Ticket.OPEN_STATUSES
         )
+        .order_by()
         .values("assignee_id")
         .annotate(
             open=Count("pk", filter=~Q(status=Ticket.Status.PENDING)),
@@ -672,17 +673,12 @@ def report(
 
     def figures(group_field: str | None) -> dict:
         values = [group_field] if group_field else []
-        made = {
-            tuple(r[v] for v in values): r["n"]
-            for r in created.values(*values).annotate(n=Count("pk"))
-        }
-        done = {}
-        for r in resolved.values(*values).annotate(
-            n=Count("pk"),
-            frt=Avg(F("first_response_at") - F("created_at")),
-            res=Avg(F("resolved_at") - F("created_at")),
-            handle=Avg(F("resolved_at") - F("first_response_at")),
-            met=Count(
+        metrics = {
+            "n": Count("pk"),
+            "frt": Avg(F("first_response_at") - F("created_at")),
+            "res": Avg(F("resolved_at") - F("created_at")),
+            "handle": Avg(F("resolved_at") - F("first_response_at")),
+            "met": Count(
                 "pk",
                 filter=Q(
                     first_response_due__isnull=False,
@@ -690,9 +686,20 @@ def report(
                     resolved_at__lte=F("resolution_due"),
                 ),
             ),
-            timed=Count("pk", filter=Q(first_response_due__isnull=False)),
-        ):
-            done[tuple(r[v] for v in values)] = r
+            "timed": Count("pk", filter=Q(first_response_due__isnull=False)),
+        }
+        if values:
+            made = {
+                (r[group_field],): r["n"]
+                for r in created.values(group_field).annotate(n=Count("pk")).order_by()
+            }
+            done = {
+                (r[group_field],): r
+                for r in resolved.values(group_field).annotate(**metrics).order_by()
+            }
+        else:
+            made = {(): created.count()}
+            done = {(): resolved.aggregate(**metrics)}
         ids = list(resolved.values_list("pk", flat=True)[:20000])
         csat = {}
         ratings = Rating.objects.filter(

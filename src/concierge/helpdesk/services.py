@@ -489,6 +489,7 @@ def pick_agent(ticket: Ticket) -> User | None:
             organisation_id=ticket.organisation_id,
             status__in=Ticket.OPEN_STATUSES,
         )
+        .order_by()
         .values_list("assignee_id")
         .annotate(n=Count("pk"))
         .values_list("assignee_id", "n")
