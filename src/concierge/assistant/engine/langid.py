@@ -36,13 +36,17 @@ _WORD = re.compile(r"[a-z]+")
 def latin_features(text: str) -> list[str]:
     """Words, word pairs and character 1–4-grams of lower-cased Latin letters (digits dropped)."""
     words = _WORD.findall(text.lower())
-    feats = [f"w:{w}" for w in words]
-    feats += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    feats = [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
     for w in words:
-        padded = f" {w} "
-        for n in range(1, 5):
-            feats.extend(f"c:{padded[i : i + n]}" for i in range(len(padded) - n + 1))
+        feats.extend(_word_features(w))
     return feats
+
+
+@lru_cache(maxsize=100_000)
+def _word_features(word: str) -> tuple[str, ...]:
+    padded = f" {word} "
+    grams = [f"c:{padded[i : i + n]}" for n in range(1, 5) for i in range(len(padded) - n + 1)]
+    return (f"w:{word}", *grams)
 
 
 class LatinModel:
@@ -94,9 +98,8 @@ def _py3langid(text: str, allowed: tuple[str, ...]) -> str | None:
 def _py3langid_identifier(codes: tuple[str, ...]):
     from py3langid.langid import MODEL_FILE, LanguageIdentifier  # noqa: PLC0415
 
-    identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
-    known = set(identifier.nb_classes)
-    usable = [c for c in codes if c in known]
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    usable = [c for c in codes if c in set(identifier.nb_classes)]
     if usable:
         identifier.set_languages(usable)
     return identifier

@@ -42,21 +42,21 @@ def clean(text: object) -> str:
     return _SPACES.sub(" ", text).strip()[:MAX_CHARS]
 
 
+_DEVANAGARI_RE = re.compile(r"[\u0900-\u097f\ua8e0-\ua8ff]")
+_TAMIL_RE = re.compile(r"[\u0b80-\u0bff]")
+_LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+
+
 def script_counts(text: str) -> dict[str, int]:
-    """Letters per script: Devanagari, Tamil, Latin and any other."""
-    counts = {DEVANAGARI: 0, TAMIL: 0, LATIN: 0, OTHER: 0}
-    for ch in text:
-        o = ord(ch)
-        if 0x0900 <= o <= 0x097F or 0xA8E0 <= o <= 0xA8FF:
-            counts[DEVANAGARI] += 1
-        elif 0x0B80 <= o <= 0x0BFF:
-            counts[TAMIL] += 1
-        elif ch.isalpha():
-            if o < 0x0250 or 0x1E00 <= o <= 0x1EFF:
-                counts[LATIN] += 1
-            else:
-                counts[OTHER] += 1
-    return counts
+    """Letters (and Indic signs) per script: Devanagari, Tamil, Latin and any other."""
+    deva = len(_DEVANAGARI_RE.findall(text))
+    taml = len(_TAMIL_RE.findall(text))
+    latn = len(_LATIN_RE.findall(text))
+    letters = len(_LETTER_RE.findall(text))
+    # Indic vowel signs are marks, not letters (\w misses some): count the script runs instead.
+    other = max(0, letters - latn - len(re.findall(r"[\u0900-\u097f\u0b80-\u0bff]", text)))
+    return {DEVANAGARI: deva, TAMIL: taml, LATIN: latn, OTHER: other}
 
 
 def main_script(text: str) -> str:

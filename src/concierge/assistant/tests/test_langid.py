@@ -64,3 +64,10 @@ def test_langid_command_on_the_dev_set(shared_data):
     for language, accuracy in result["per_language"].items():
         assert accuracy >= 0.97, language
     assert result["ms_per_message"] > 0
+
+
+def test_other_allowed_languages_use_py3langid():
+    assert (
+        detect_language("Bonjour, comment allez-vous aujourd'hui ?", allowed=("en", "fr")) == "fr"
+    )
+    assert detect_language("Привет, как дела?", allowed=("en", "ru")) == "ru"
