@@ -26,7 +26,7 @@ def home(request):
             try:
                 cards.extend(config.dashboard_cards(request))
             except Exception:  # one module's broken card must not take the dashboard down
-                logger.exception("dashboard card failed", extra={"module": config.label})
+                logger.exception("dashboard card failed", extra={"app": config.label})
     cards.sort(key=lambda c: c.order)
     return render(request, "core/home.html", {"cards": cards})
 

@@ -77,3 +77,16 @@ def test_audit_never_stores_secrets():
     event = services.audit(kind="token_created", actor=user, summary="x" * 400)
     assert len(event.summary) == 255
     assert AuditEvent.objects.filter(actor=user).count() == 1
+
+
+def test_a_broken_dashboard_card_does_not_take_the_dashboard_down(client, monkeypatch):
+    from concierge.core.modules import module_configs
+
+    config = module_configs()[0]
+
+    def broken(request):
+        raise RuntimeError("card exploded")
+
+    monkeypatch.setattr(config, "dashboard_cards", broken)
+    client.force_login(UserFactory())
+    assert client.get("/").status_code == 200
