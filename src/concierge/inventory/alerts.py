@@ -27,16 +27,23 @@ from concierge.inventory.models import (
 )
 
 A = AlertState.Kind
-EVENTS = {A.LOW: "inventory.low_stock", A.OUT: "inventory.out_of_stock",
-          A.EXPIRING: "inventory.expiring", A.OVERSTOCK: "inventory.overstock",
-          A.SLOW: "inventory.slow_mover"}
+EVENTS = {
+    A.LOW: "inventory.low_stock",
+    A.OUT: "inventory.out_of_stock",
+    A.EXPIRING: "inventory.expiring",
+    A.OVERSTOCK: "inventory.overstock",
+    A.SLOW: "inventory.slow_mover",
+}
 
 
 def recipients(store: Store) -> list:
     """The store's manager and everyone who works in the organisation's stores."""
-    people = {m.user for m in Membership.objects.filter(
-        organisation_id=store.organisation_id,
-        role__in=[Role.STAFF, Role.MANAGER, Role.ADMIN]).select_related("user")}
+    people = {
+        m.user
+        for m in Membership.objects.filter(
+            organisation_id=store.organisation_id, role__in=[Role.STAFF, Role.MANAGER, Role.ADMIN]
+        ).select_related("user")
+    }
     if store.manager_id:
         people.add(store.manager)
     return sorted(people, key=lambda u: u.pk)
@@ -47,8 +54,16 @@ def _fmt(value) -> str:
     return f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
 
 
-def _set(*, item: Item, store: Store, kind: str, holds: bool, states: dict, context: dict,
-         batch: Batch | None = None) -> bool:
+def _set(
+    *,
+    item: Item,
+    store: Store,
+    kind: str,
+    holds: bool,
+    states: dict,
+    context: dict,
+    batch: Batch | None = None,
+) -> bool:
     """Record the condition; notify when it starts to hold. True if a warning went out."""
     from concierge.notifications.services import notify
 
@@ -80,12 +95,19 @@ def check_stock(*, item: Item, store: Store, stock: ItemStock) -> None:
     out = on_hand <= 0
     low = rule is not None and not out and on_hand <= rule.reorder_point
     over = rule is not None and rule.max_qty is not None and on_hand > rule.max_qty
-    states = {(s.kind, None): s for s in AlertState.objects.filter(
-        item=item, store=store, batch__isnull=True, kind__in=[A.LOW, A.OUT, A.OVERSTOCK])}
+    states = {
+        (s.kind, None): s
+        for s in AlertState.objects.filter(
+            item=item, store=store, batch__isnull=True, kind__in=[A.LOW, A.OUT, A.OVERSTOCK]
+        )
+    }
     if not (out or low or over) and not any(s.active for s in states.values()):
         return
-    ctx = {"on_hand": _fmt(on_hand), "reorder_point": _fmt(rule.reorder_point) if rule else "",
-           "max_qty": _fmt(rule.max_qty) if rule and rule.max_qty is not None else ""}
+    ctx = {
+        "on_hand": _fmt(on_hand),
+        "reorder_point": _fmt(rule.reorder_point) if rule else "",
+        "max_qty": _fmt(rule.max_qty) if rule and rule.max_qty is not None else "",
+    }
     # Out of stock only matters for items the store keeps (a rule, or stock it once had).
     keeps = rule is not None or stock.last_sale_at is not None
     _set(item=item, store=store, kind=A.OUT, holds=out and keeps, states=states, context=ctx)
@@ -100,41 +122,72 @@ def scan_store(*, store: Store, today=None) -> int:
     conf, _c = InventorySettings.objects.get_or_create(organisation_id=store.organisation_id)
     sent = 0
     horizon = today + timedelta(days=conf.expiry_warning_days)
-    held = (StockLevel.objects.filter(store=store, batch__isnull=False)
-            .values("item_id", "batch_id").annotate(q=Sum("quantity")))
+    held = (
+        StockLevel.objects.filter(store=store, batch__isnull=False)
+        .values("item_id", "batch_id")
+        .annotate(q=Sum("quantity"))
+    )
     held = {(r["item_id"], r["batch_id"]): r["q"] for r in held}
     expiring = {k: q for k, q in held.items() if q > 0}
     batches = Batch.objects.in_bulk([k[1] for k in expiring])
-    states = {(s.item_id, s.batch_id): s for s in AlertState.objects.filter(
-        store=store, kind=A.EXPIRING).select_related("item", "batch")}
+    states = {
+        (s.item_id, s.batch_id): s
+        for s in AlertState.objects.filter(store=store, kind=A.EXPIRING).select_related(
+            "item", "batch"
+        )
+    }
     for key in set(expiring) | {k for k, s in states.items() if s.active}:
         batch = batches.get(key[1]) or (states[key].batch if key in states else None)
         if batch is None:
             continue
         holds = key in expiring and batch.expires_on is not None and batch.expires_on <= horizon
         item = states[key].item if key in states else Item.objects.get(pk=key[0])
-        sent += _set(item=item, store=store, kind=A.EXPIRING, holds=holds, batch=batch,
-                     states={(A.EXPIRING, batch.pk): states[key]} if key in states else {},
-                     context={"batch": batch.code, "quantity": _fmt(expiring.get(key, ZERO)),
-                              "expires_on": batch.expires_on.isoformat()
-                              if batch.expires_on else ""})
+        sent += _set(
+            item=item,
+            store=store,
+            kind=A.EXPIRING,
+            holds=holds,
+            batch=batch,
+            states={(A.EXPIRING, batch.pk): states[key]} if key in states else {},
+            context={
+                "batch": batch.code,
+                "quantity": _fmt(expiring.get(key, ZERO)),
+                "expires_on": batch.expires_on.isoformat() if batch.expires_on else "",
+            },
+        )
     cutoff = timezone.now() - timedelta(days=conf.slow_mover_days)
-    slow = ItemStock.objects.filter(store=store, on_hand__gt=0).filter(
-        Q(last_sale_at__lt=cutoff)).select_related("item")
+    slow = (
+        ItemStock.objects.filter(store=store, on_hand__gt=0)
+        .filter(Q(last_sale_at__lt=cutoff))
+        .select_related("item")
+    )
     slow_ids = set()
-    slow_states = {s.item_id: s for s in AlertState.objects.filter(
-        store=store, kind=A.SLOW, batch__isnull=True)}
+    slow_states = {
+        s.item_id: s
+        for s in AlertState.objects.filter(store=store, kind=A.SLOW, batch__isnull=True)
+    }
     for stock in slow:
         slow_ids.add(stock.item_id)
         days = (timezone.now() - stock.last_sale_at).days
         st = slow_states.get(stock.item_id)
-        sent += _set(item=stock.item, store=store, kind=A.SLOW, holds=True,
-                     states={(A.SLOW, None): st} if st else {},
-                     context={"days": days, "on_hand": _fmt(stock.on_hand)})
+        sent += _set(
+            item=stock.item,
+            store=store,
+            kind=A.SLOW,
+            holds=True,
+            states={(A.SLOW, None): st} if st else {},
+            context={"days": days, "on_hand": _fmt(stock.on_hand)},
+        )
     for item_id, st in slow_states.items():
         if st.active and item_id not in slow_ids:
-            _set(item=st.item, store=store, kind=A.SLOW, holds=False,
-                 states={(A.SLOW, None): st}, context={})
+            _set(
+                item=st.item,
+                store=store,
+                kind=A.SLOW,
+                holds=False,
+                states={(A.SLOW, None): st},
+                context={},
+            )
     return sent
 
 
@@ -145,14 +198,20 @@ def overdue_orders(*, today=None) -> int:
     today = today or timezone.localdate()
     n = 0
     for po in PurchaseOrder.objects.filter(
-            status__in=[PurchaseOrder.Status.SENT, PurchaseOrder.Status.PARTIAL],
-            expected_on__lt=today).select_related("store", "supplier"):
+        status__in=[PurchaseOrder.Status.SENT, PurchaseOrder.Status.PARTIAL], expected_on__lt=today
+    ).select_related("store", "supplier"):
         for person in recipients(po.store):
-            if notify(person, "inventory.po_overdue", {
-                    "number": po.number, "supplier": po.supplier.name,
-                    "expected_on": po.expected_on.isoformat()},
-                    url=reverse("inventory:purchase_order", args=[po.pk]),
-                    dedup_key=f"po-overdue:{po.pk}"):
+            if notify(
+                person,
+                "inventory.po_overdue",
+                {
+                    "number": po.number,
+                    "supplier": po.supplier.name,
+                    "expected_on": po.expected_on.isoformat(),
+                },
+                url=reverse("inventory:purchase_order", args=[po.pk]),
+                dedup_key=f"po-overdue:{po.pk}",
+            ):
                 n += 1
     return n
 
@@ -167,10 +226,18 @@ def send_store_digests(*, today=None) -> int:
     for store in Store.objects.filter(manager__isnull=False).select_related("manager"):
         counts = selectors.alert_counts(stores=[store])
         with transaction.atomic():
-            if notify(store.manager, "inventory.store_digest", {
-                    "store": store.name, "low": counts["low"], "out": counts["out"],
-                    "expiring": counts["expiring"], "overdue": counts["overdue"]},
-                    url=reverse("inventory:index") + f"?store={store.pk}",
-                    dedup_key=f"digest:{store.pk}:{today.isoformat()}"):
+            if notify(
+                store.manager,
+                "inventory.store_digest",
+                {
+                    "store": store.name,
+                    "low": counts["low"],
+                    "out": counts["out"],
+                    "expiring": counts["expiring"],
+                    "overdue": counts["overdue"],
+                },
+                url=reverse("inventory:index") + f"?store={store.pk}",
+                dedup_key=f"digest:{store.pk}:{today.isoformat()}",
+            ):
                 n += 1
     return n

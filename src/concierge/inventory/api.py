@@ -321,25 +321,53 @@ def list_movements(request, store_id: int, kind: str = ""):
 @router.post("/movements/receive", response={201: list[MovementOut], **ERRORS})
 def post_receive(request, payload: ReceiveIn):
     store = selectors.store_for(user=request.auth, pk=payload.store_id)
-    supplier = (selectors.supplier_for(user=request.auth, pk=payload.supplier_id)
-                if payload.supplier_id else None)
-    lines = [services.ReceiptLine(
-        item=_item(request, ln.item_id, store), quantity=ln.quantity,
-        location=_location(store, ln.location), batch_code=ln.batch, expires_on=ln.expires_on,
-        unit_cost=ln.unit_cost, unit=ln.unit, serials=ln.serials) for ln in payload.lines]
-    return 201, services.receive_stock(user=request.auth, store=store, lines=lines,
-                                       supplier=supplier, delivery_note=payload.delivery_note,
-                                       confirm=payload.confirm)
+    supplier = (
+        selectors.supplier_for(user=request.auth, pk=payload.supplier_id)
+        if payload.supplier_id
+        else None
+    )
+    lines = [
+        services.ReceiptLine(
+            item=_item(request, ln.item_id, store),
+            quantity=ln.quantity,
+            location=_location(store, ln.location),
+            batch_code=ln.batch,
+            expires_on=ln.expires_on,
+            unit_cost=ln.unit_cost,
+            unit=ln.unit,
+            serials=ln.serials,
+        )
+        for ln in payload.lines
+    ]
+    return 201, services.receive_stock(
+        user=request.auth,
+        store=store,
+        lines=lines,
+        supplier=supplier,
+        delivery_note=payload.delivery_note,
+        confirm=payload.confirm,
+    )
 
 
 @router.post("/movements/sell", response={201: list[MovementOut], **ERRORS})
 def post_sell(request, payload: SellIn):
     store = selectors.store_for(user=request.auth, pk=payload.store_id)
-    lines = [services.SaleLine(item=_item(request, ln.item_id, store), quantity=ln.quantity,
-                               unit_price=ln.unit_price, serials=ln.serials)
-             for ln in payload.lines]
-    return 201, services.sell_stock(user=request.auth, store=store, lines=lines,
-                                    reference=payload.reference, confirm=payload.confirm)
+    lines = [
+        services.SaleLine(
+            item=_item(request, ln.item_id, store),
+            quantity=ln.quantity,
+            unit_price=ln.unit_price,
+            serials=ln.serials,
+        )
+        for ln in payload.lines
+    ]
+    return 201, services.sell_stock(
+        user=request.auth,
+        store=store,
+        lines=lines,
+        reference=payload.reference,
+        confirm=payload.confirm,
+    )
 
 
 @router.post("/movements/adjust", response={201: list[MovementOut], **ERRORS})
@@ -351,17 +379,39 @@ def post_adjust(request, payload: AdjustIn):
     if payload.batch and batch is None:
         raise ValidationError({"batch": f"No batch {payload.batch} of {item.name}."})
     if payload.kind == "write_off":
-        return 201, services.write_off(user=request.auth, store=store, item=item,
-                                       quantity=payload.quantity, reason=payload.reason,
-                                       location=location, batch=batch)
+        return 201, services.write_off(
+            user=request.auth,
+            store=store,
+            item=item,
+            quantity=payload.quantity,
+            reason=payload.reason,
+            location=location,
+            batch=batch,
+        )
     if payload.kind == "return":
-        return 201, [services.return_stock(user=request.auth, store=store, item=item,
-                                           quantity=payload.quantity, reason=payload.reason,
-                                           location=location, batch=batch)]
-    return 201, [services.adjust_stock(user=request.auth, store=store, item=item,
-                                       quantity=payload.quantity, reason=payload.reason,
-                                       location=location, batch=batch,
-                                       confirm=payload.confirm)]
+        return 201, [
+            services.return_stock(
+                user=request.auth,
+                store=store,
+                item=item,
+                quantity=payload.quantity,
+                reason=payload.reason,
+                location=location,
+                batch=batch,
+            )
+        ]
+    return 201, [
+        services.adjust_stock(
+            user=request.auth,
+            store=store,
+            item=item,
+            quantity=payload.quantity,
+            reason=payload.reason,
+            location=location,
+            batch=batch,
+            confirm=payload.confirm,
+        )
+    ]
 
 
 @router.post("/movements/transfer", response={201: TransferOut, **ERRORS})
@@ -372,8 +422,9 @@ def post_transfer(request, payload: TransferIn):
     if from_store is None:
         raise Http404("Not found.")
     lines = [(_item(request, ln.item_id, to_store), ln.quantity) for ln in payload.lines]
-    return 201, services.request_transfer(user=request.auth, from_store=from_store,
-                                          to_store=to_store, lines=lines, note=payload.note)
+    return 201, services.request_transfer(
+        user=request.auth, from_store=from_store, to_store=to_store, lines=lines, note=payload.note
+    )
 
 
 # --- transfers ------------------------------------------------------------------------------
@@ -389,8 +440,12 @@ def list_transfers(request, status: str = ""):
 @router.post("/transfers/{transfer_id}/{action}", response={200: TransferOut, **ERRORS})
 def transfer_action(request, transfer_id: int, action: str):
     transfer = selectors.transfer_for(user=request.auth, pk=transfer_id)
-    fn = {"approve": services.approve_transfer, "reject": services.reject_transfer,
-          "ship": services.ship_transfer, "receive": services.receive_transfer}.get(action)
+    fn = {
+        "approve": services.approve_transfer,
+        "reject": services.reject_transfer,
+        "ship": services.ship_transfer,
+        "receive": services.receive_transfer,
+    }.get(action)
     if fn is None:
         raise Http404("Not found.")
     return fn(user=request.auth, transfer=transfer)
@@ -401,16 +456,25 @@ def transfer_action(request, transfer_id: int, action: str):
 
 def _po_out(po):
     po.lines_list = list(po.lines.all())
-    return {"id": po.pk, "number": po.number, "supplier_id": po.supplier_id,
-            "store_id": po.store_id, "status": po.status, "expected_on": po.expected_on,
-            "lines": po.lines_list}
+    return {
+        "id": po.pk,
+        "number": po.number,
+        "supplier_id": po.supplier_id,
+        "store_id": po.store_id,
+        "status": po.status,
+        "expected_on": po.expected_on,
+        "lines": po.lines_list,
+    }
 
 
 @router.get("/purchase-orders", response=list[PurchaseOrderOut])
 @paginate(Pagination)
 def list_purchase_orders(request, status: str = ""):
-    qs = selectors.purchase_orders_for(user=request.auth).prefetch_related("lines").order_by(
-        "-created_at")
+    qs = (
+        selectors.purchase_orders_for(user=request.auth)
+        .prefetch_related("lines")
+        .order_by("-created_at")
+    )
     return qs.filter(status=status) if status else qs
 
 
@@ -424,8 +488,12 @@ def create_purchase_order(request, payload: PurchaseOrderIn):
     store = selectors.store_for(user=request.auth, pk=payload.store_id)
     supplier = selectors.supplier_for(user=request.auth, pk=payload.supplier_id)
     po = services.create_purchase_order(
-        user=request.auth, store=store, supplier=supplier, expected_on=payload.expected_on,
-        lines=[(_item(request, ln.item_id, store), ln.quantity) for ln in payload.lines])
+        user=request.auth,
+        store=store,
+        supplier=supplier,
+        expected_on=payload.expected_on,
+        lines=[(_item(request, ln.item_id, store), ln.quantity) for ln in payload.lines],
+    )
     return 201, _po_out(po)
 
 
@@ -438,12 +506,19 @@ def send_purchase_order(request, po_id: int):
 @router.post("/purchase-orders/{po_id}/receive", response={200: PurchaseOrderOut, **ERRORS})
 def receive_purchase_order(request, po_id: int, payload: POReceiveIn):
     po = selectors.purchase_order_for(user=request.auth, pk=po_id)
-    lines = {ln.line_id: services.ReceiptLine(item=None, quantity=ln.quantity,
-                                              expires_on=ln.expires_on, batch_code=ln.batch)
-             for ln in payload.lines}
-    services.receive_purchase_order(user=request.auth, order=po, lines=lines,
-                                    delivery_note=payload.delivery_note,
-                                    confirm=payload.confirm)
+    lines = {
+        ln.line_id: services.ReceiptLine(
+            item=None, quantity=ln.quantity, expires_on=ln.expires_on, batch_code=ln.batch
+        )
+        for ln in payload.lines
+    }
+    services.receive_purchase_order(
+        user=request.auth,
+        order=po,
+        lines=lines,
+        delivery_note=payload.delivery_note,
+        confirm=payload.confirm,
+    )
     return _po_out(selectors.purchase_order_for(user=request.auth, pk=po_id))
 
 
@@ -452,8 +527,13 @@ def receive_purchase_order(request, po_id: int, payload: POReceiveIn):
 
 def _order_out(order: OnlineOrder):
     order.lines_list = list(order.lines.select_related("item"))
-    return {"external_id": order.external_id, "store_id": order.store_id,
-            "status": order.status, "lines": order.lines_list, "created_at": order.created_at}
+    return {
+        "external_id": order.external_id,
+        "store_id": order.store_id,
+        "status": order.status,
+        "lines": order.lines_list,
+        "created_at": order.created_at,
+    }
 
 
 @router.post("/orders", response={201: OrderOut, 200: OrderOut, **ERRORS})
@@ -461,21 +541,31 @@ def place_order(request, payload: OrderIn):
     """Reserve stock for a shop's order. Posting the same order id again changes nothing and
     answers 200 with the order as first recorded."""
     store = selectors.store_for(user=request.auth, pk=payload.store_id)
-    skus = {i.sku: i for i in Item.objects.filter(organisation=store.organisation,
-                                                  sku__in=[ln.sku for ln in payload.lines])}
+    skus = {
+        i.sku: i
+        for i in Item.objects.filter(
+            organisation=store.organisation, sku__in=[ln.sku for ln in payload.lines]
+        )
+    }
     missing = [ln.sku for ln in payload.lines if ln.sku not in skus]
     if missing:
         raise ValidationError({"lines": f"Unknown SKU: {', '.join(missing)}."})
     order, created = services.place_online_order(
-        user=request.auth, store=store, external_id=payload.order_id,
-        lines=[(skus[ln.sku], ln.quantity) for ln in payload.lines])
+        user=request.auth,
+        store=store,
+        external_id=payload.order_id,
+        lines=[(skus[ln.sku], ln.quantity) for ln in payload.lines],
+    )
     return (201 if created else 200), _order_out(order)
 
 
 def _order(request, order_id: str) -> OnlineOrder:
     orgs = selectors.retail_organisations(user=request.auth)
-    order = OnlineOrder.objects.filter(organisation__in=orgs, external_id=order_id).select_related(
-        "store__organisation").first()
+    order = (
+        OnlineOrder.objects.filter(organisation__in=orgs, external_id=order_id)
+        .select_related("store__organisation")
+        .first()
+    )
     if order is None:
         raise Http404("Not found.")
     return order
@@ -488,20 +578,22 @@ def get_order(request, order_id: str):
 
 @router.post("/orders/{order_id}/fulfil", response={200: OrderOut, **ERRORS})
 def fulfil_order(request, order_id: str):
-    return _order_out(services.fulfil_online_order(user=request.auth,
-                                                   order=_order(request, order_id)))
+    return _order_out(
+        services.fulfil_online_order(user=request.auth, order=_order(request, order_id))
+    )
 
 
 @router.post("/orders/{order_id}/cancel", response={200: OrderOut, **ERRORS})
 def cancel_order(request, order_id: str):
-    return _order_out(services.cancel_online_order(user=request.auth,
-                                                   order=_order(request, order_id)))
+    return _order_out(
+        services.cancel_online_order(user=request.auth, order=_order(request, order_id))
+    )
 
 
 @router.post("/webhooks", response={201: WebhookOut, **ERRORS})
 def create_webhook(request, payload: WebhookIn):
     org = _org(request, payload.organisation)
     items = list(Item.objects.filter(organisation=org, sku__in=payload.skus))
-    return 201, services.create_webhook(user=request.auth, organisation=org, url=payload.url,
-                                        items=items)
-
+    return 201, services.create_webhook(
+        user=request.auth, organisation=org, url=payload.url, items=items
+    )

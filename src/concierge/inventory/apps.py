@@ -23,9 +23,14 @@ class InventoryConfig(ModuleConfig):
         stores = list(selectors.stores_for(user=request.user))
         if not stores:
             return []
-        return [DashboardCard(title=_("Stock"), template="inventory/_dashboard_card.html",
-                              context={"counts": selectors.alert_counts(stores=stores),
-                                       "stores": stores}, order=40)]
+        return [
+            DashboardCard(
+                title=_("Stock"),
+                template="inventory/_dashboard_card.html",
+                context={"counts": selectors.alert_counts(stores=stores), "stores": stores},
+                order=40,
+            )
+        ]
 
     def export_user_data(self, user) -> dict:
         from concierge.inventory.models import Movement

@@ -32,9 +32,23 @@ from concierge.inventory.models import (
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
-ITEM_COLUMNS = ["sku", "name", "gtin", "category", "unit", "size", "colour", "cost", "price",
-                "tax_rate", "perishable", "shelf_life_days", "supplier", "pack_size",
-                "minimum_order_qty"]
+ITEM_COLUMNS = [
+    "sku",
+    "name",
+    "gtin",
+    "category",
+    "unit",
+    "size",
+    "colour",
+    "cost",
+    "price",
+    "tax_rate",
+    "perishable",
+    "shelf_life_days",
+    "supplier",
+    "pack_size",
+    "minimum_order_qty",
+]
 STOCK_COLUMNS = ["store", "sku", "location", "batch", "expires_on", "quantity"]
 
 
@@ -73,8 +87,9 @@ def _read(upload) -> list[dict]:
         raise ValidationError({"file": _("The file is empty.")})
     rows = []
     for row in reader:
-        rows.append({(k or "").strip().lower(): (v or "").strip() for k, v in row.items()
-                     if k is not None})
+        rows.append(
+            {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
+        )
         if len(rows) > MAX_ROWS:
             raise ValidationError({"file": _("At most 20,000 rows per file.")})
     return rows
@@ -106,8 +121,9 @@ def import_items(*, user, organisation, upload, dry_run: bool = True) -> ImportR
     result = ImportResult(rows=len(rows), dry_run=dry_run)
     missing = {"sku", "name"} - set(rows[0] if rows else {})
     if rows and missing:
-        raise ValidationError({"file": _("Missing columns: %(c)s.") % {
-            "c": ", ".join(sorted(missing))}})
+        raise ValidationError(
+            {"file": _("Missing columns: %(c)s.") % {"c": ", ".join(sorted(missing))}}
+        )
     existing = {i.sku: i for i in Item.objects.filter(organisation=organisation)}
     gtins = {i.gtin: i.sku for i in existing.values() if i.gtin}
     suppliers = {s.name.lower(): s for s in Supplier.objects.filter(organisation=organisation)}
@@ -126,38 +142,48 @@ def import_items(*, user, organisation, upload, dry_run: bool = True) -> ImportR
                 raise _RowError("name", _("Required."))
             unit = row.get("unit") or "each"
             if unit not in units:
-                raise _RowError("unit", _("Unknown unit “%(u)s”; use one of %(all)s.") % {
-                    "u": unit, "all": ", ".join(sorted(units))})
+                raise _RowError(
+                    "unit",
+                    _("Unknown unit “%(u)s”; use one of %(all)s.")
+                    % {"u": unit, "all": ", ".join(sorted(units))},
+                )
             try:
                 gtin = services._validate_gtin(row.get("gtin", ""))
             except ValidationError as exc:
                 raise _RowError("gtin", exc.messages[0]) from exc
             if gtin and gtins.get(gtin, sku) != sku:
-                raise _RowError("gtin", _("Barcode already used by SKU %(s)s.") % {
-                    "s": gtins[gtin]})
+                raise _RowError(
+                    "gtin", _("Barcode already used by SKU %(s)s.") % {"s": gtins[gtin]}
+                )
             if gtin:
                 gtins[gtin] = sku
             supplier = None
             if row.get("supplier"):
                 supplier = suppliers.get(row["supplier"].lower())
                 if supplier is None:
-                    raise _RowError("supplier", _("Unknown supplier “%(s)s”.") % {
-                        "s": row["supplier"]})
+                    raise _RowError(
+                        "supplier", _("Unknown supplier “%(s)s”.") % {"s": row["supplier"]}
+                    )
             perishable = _bool(row.get("perishable", ""))
             shelf = _decimal(row, "shelf_life_days")
             if perishable and not shelf:
                 raise _RowError("shelf_life_days", _("Perishable items need a shelf life."))
             fields = {
-                "name": row["name"][:200], "gtin": gtin, "unit": unit,
-                "size": row.get("size", "")[:40], "colour": row.get("colour", "")[:40],
+                "name": row["name"][:200],
+                "gtin": gtin,
+                "unit": unit,
+                "size": row.get("size", "")[:40],
+                "colour": row.get("colour", "")[:40],
                 "cost": _decimal(row, "cost", default=Decimal(0)),
                 "price": _decimal(row, "price", default=Decimal(0)),
                 "tax_rate": _decimal(row, "tax_rate", default=Decimal(0)),
-                "perishable": perishable, "shelf_life_days": int(shelf) if shelf else None,
+                "perishable": perishable,
+                "shelf_life_days": int(shelf) if shelf else None,
                 "supplier": supplier,
                 "pack_size": int(_decimal(row, "pack_size", default=Decimal(1)) or 1),
-                "minimum_order_qty": int(_decimal(row, "minimum_order_qty",
-                                                  default=Decimal(1)) or 1),
+                "minimum_order_qty": int(
+                    _decimal(row, "minimum_order_qty", default=Decimal(1)) or 1
+                ),
             }
             plans.append((sku, row.get("category", ""), fields))
         except _RowError as err:
@@ -168,8 +194,9 @@ def import_items(*, user, organisation, upload, dry_run: bool = True) -> ImportR
     categories = {c.name: c for c in Category.objects.filter(organisation=organisation)}
     for sku, cat_name, fields in plans:
         if cat_name and cat_name not in categories:
-            categories[cat_name] = Category.objects.create(organisation=organisation,
-                                                           name=cat_name[:80])
+            categories[cat_name] = Category.objects.create(
+                organisation=organisation, name=cat_name[:80]
+            )
         fields["category"] = categories.get(cat_name) if cat_name else None
         item = existing.get(sku)
         if item is None:
@@ -205,23 +232,29 @@ def import_stock(*, user, organisation, upload, dry_run: bool = True) -> ImportR
     result = ImportResult(rows=len(rows), dry_run=dry_run)
     stores = {s.code: s for s in Store.objects.filter(organisation=organisation)}
     items = {i.sku: i for i in Item.objects.filter(organisation=organisation)}
-    locations = {(loc.store.code, loc.code): loc for loc in Location.objects.filter(
-        store__organisation=organisation).select_related("store")}
+    locations = {
+        (loc.store.code, loc.code): loc
+        for loc in Location.objects.filter(store__organisation=organisation).select_related("store")
+    }
     today = date.today()
     plans = []
     for n, row in enumerate(rows, start=2):
         try:
             store = stores.get(row.get("store", ""))
             if store is None:
-                raise _RowError("store", _("Unknown store code “%(s)s”.") % {
-                    "s": row.get("store", "")})
+                raise _RowError(
+                    "store", _("Unknown store code “%(s)s”.") % {"s": row.get("store", "")}
+                )
             item = items.get(row.get("sku", ""))
             if item is None:
                 raise _RowError("sku", _("Unknown SKU “%(s)s”.") % {"s": row.get("sku", "")})
             loc = locations.get((store.code, row.get("location", "")))
             if loc is None:
-                raise _RowError("location", _("Unknown location “%(l)s” in %(s)s.") % {
-                    "l": row.get("location", ""), "s": store.code})
+                raise _RowError(
+                    "location",
+                    _("Unknown location “%(l)s” in %(s)s.")
+                    % {"l": row.get("location", ""), "s": store.code},
+                )
             qty = _decimal(row, "quantity", required=True)
             expires = None
             if row.get("expires_on"):
@@ -243,15 +276,24 @@ def import_stock(*, user, organisation, upload, dry_run: bool = True) -> ImportR
         for store, item, loc, code, expires, qty in plans:
             batch = None
             if code:
-                batch, _c = Batch.objects.get_or_create(item=item, code=code,
-                                                        defaults={"expires_on": expires})
+                batch, _c = Batch.objects.get_or_create(
+                    item=item, code=code, defaults={"expires_on": expires}
+                )
             level = StockLevel.objects.filter(item=item, location=loc, batch=batch).first()
             diff = qty - (level.quantity if level else 0)
             if diff == 0:
                 result.unchanged += 1
                 continue
-            services._post(kind=Movement.Kind.ADJUST, item=item, store=store, location=loc,
-                           batch=batch, quantity=diff, user=user, reason=_("import"))
+            services._post(
+                kind=Movement.Kind.ADJUST,
+                item=item,
+                store=store,
+                location=loc,
+                batch=batch,
+                quantity=diff,
+                user=user,
+                reason=_("import"),
+            )
             result.updated += 1
     except ValidationError as exc:
         transaction.savepoint_rollback(sid)
@@ -268,12 +310,31 @@ def export_items(*, organisation) -> str:
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(ITEM_COLUMNS)
-    for i in (Item.objects.filter(organisation=organisation)
-              .select_related("category", "supplier").order_by("sku").iterator()):
-        w.writerow([i.sku, i.name, i.gtin, i.category.name if i.category else "", i.unit,
-                    i.size, i.colour, i.cost, i.price, i.tax_rate,
-                    "yes" if i.perishable else "", i.shelf_life_days or "",
-                    i.supplier.name if i.supplier else "", i.pack_size, i.minimum_order_qty])
+    for i in (
+        Item.objects.filter(organisation=organisation)
+        .select_related("category", "supplier")
+        .order_by("sku")
+        .iterator()
+    ):
+        w.writerow(
+            [
+                i.sku,
+                i.name,
+                i.gtin,
+                i.category.name if i.category else "",
+                i.unit,
+                i.size,
+                i.colour,
+                i.cost,
+                i.price,
+                i.tax_rate,
+                "yes" if i.perishable else "",
+                i.shelf_life_days or "",
+                i.supplier.name if i.supplier else "",
+                i.pack_size,
+                i.minimum_order_qty,
+            ]
+        )
     return out.getvalue()
 
 
@@ -281,30 +342,70 @@ def export_stock(*, store: Store) -> str:
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(STOCK_COLUMNS + ["item"])
-    for lvl in (StockLevel.objects.filter(store=store).exclude(quantity=0)
-                .select_related("item", "location", "batch").order_by("item__sku")
-                .iterator()):
-        w.writerow([store.code, lvl.item.sku, lvl.location.code,
-                    lvl.batch.code if lvl.batch else "",
-                    lvl.batch.expires_on or "" if lvl.batch else "", lvl.quantity,
-                    lvl.item.name])
+    for lvl in (
+        StockLevel.objects.filter(store=store)
+        .exclude(quantity=0)
+        .select_related("item", "location", "batch")
+        .order_by("item__sku")
+        .iterator()
+    ):
+        w.writerow(
+            [
+                store.code,
+                lvl.item.sku,
+                lvl.location.code,
+                lvl.batch.code if lvl.batch else "",
+                lvl.batch.expires_on or "" if lvl.batch else "",
+                lvl.quantity,
+                lvl.item.name,
+            ]
+        )
     return out.getvalue()
 
 
 def export_movements(*, store: Store, since: date | None = None) -> str:
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(["when", "kind", "sku", "item", "location", "batch", "quantity", "unit_cost",
-                "unit_price", "reason", "reference", "user"])
+    w.writerow(
+        [
+            "when",
+            "kind",
+            "sku",
+            "item",
+            "location",
+            "batch",
+            "quantity",
+            "unit_cost",
+            "unit_price",
+            "reason",
+            "reference",
+            "user",
+        ]
+    )
     qs = Movement.objects.filter(store=store)
     if since:
         qs = qs.filter(created_at__date__gte=since)
-    for m in qs.select_related("item", "location", "batch", "user").order_by(
-            "created_at", "id").iterator():
-        w.writerow([m.created_at.isoformat(), m.kind, m.item.sku, m.item.name,
-                    m.location.code, m.batch.code if m.batch else "", m.quantity, m.unit_cost,
-                    m.unit_price if m.unit_price is not None else "", m.reason, m.reference,
-                    m.user.email if m.user else ""])
+    for m in (
+        qs.select_related("item", "location", "batch", "user")
+        .order_by("created_at", "id")
+        .iterator()
+    ):
+        w.writerow(
+            [
+                m.created_at.isoformat(),
+                m.kind,
+                m.item.sku,
+                m.item.name,
+                m.location.code,
+                m.batch.code if m.batch else "",
+                m.quantity,
+                m.unit_cost,
+                m.unit_price if m.unit_price is not None else "",
+                m.reason,
+                m.reference,
+                m.user.email if m.user else "",
+            ]
+        )
     return out.getvalue()
 
 
@@ -312,9 +413,21 @@ def export_stock_summary(*, store: Store) -> str:
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(["sku", "item", "on_hand", "reserved", "in_transit", "average_cost", "value"])
-    for s in ItemStock.objects.filter(store=store).select_related("item").order_by(
-            "item__sku").iterator():
-        w.writerow([s.item.sku, s.item.name, s.on_hand, s.reserved, s.in_transit,
-                    s.item.average_cost, (s.on_hand * s.item.average_cost).quantize(
-                        Decimal("0.01"))])
+    for s in (
+        ItemStock.objects.filter(store=store)
+        .select_related("item")
+        .order_by("item__sku")
+        .iterator()
+    ):
+        w.writerow(
+            [
+                s.item.sku,
+                s.item.name,
+                s.on_hand,
+                s.reserved,
+                s.in_transit,
+                s.item.average_cost,
+                (s.on_hand * s.item.average_cost).quantize(Decimal("0.01")),
+            ]
+        )
     return out.getvalue()

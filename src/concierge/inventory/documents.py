@@ -67,18 +67,32 @@ def labels_pdf(labels: list[tuple[str, str, str]]) -> bytes:
 
 
 def item_labels(items: list[Item], copies: int = 1) -> bytes:
-    return labels_pdf([(i.name, f"{i.sku}  {i.size} {i.colour}".strip(), i.gtin or i.sku)
-                       for i in items for _ in range(copies)])
+    return labels_pdf(
+        [
+            (i.name, f"{i.sku}  {i.size} {i.colour}".strip(), i.gtin or i.sku)
+            for i in items
+            for _ in range(copies)
+        ]
+    )
 
 
 def batch_labels(batches: list[Batch]) -> bytes:
-    return labels_pdf([(b.item.name, f"Lot {b.code}  exp {b.expires_on or '-'}",
-                        f"{b.item.gtin or b.item.sku}|{b.code}") for b in batches])
+    return labels_pdf(
+        [
+            (
+                b.item.name,
+                f"Lot {b.code}  exp {b.expires_on or '-'}",
+                f"{b.item.gtin or b.item.sku}|{b.code}",
+            )
+            for b in batches
+        ]
+    )
 
 
 def bin_labels(locations: list[Location]) -> bytes:
-    return labels_pdf([(loc.name, loc.store.name, f"LOC:{loc.store.code}:{loc.code}")
-                       for loc in locations])
+    return labels_pdf(
+        [(loc.name, loc.store.name, f"LOC:{loc.store.code}:{loc.code}") for loc in locations]
+    )
 
 
 def purchase_order_pdf(order: PurchaseOrder) -> bytes:
@@ -87,10 +101,12 @@ def purchase_order_pdf(order: PurchaseOrder) -> bytes:
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 10, _text(f"Purchase order {order.number}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
-    for line in (f"From: {order.organisation.name}",
-                 f"Deliver to: {order.store.name}, {order.store.address or order.store.city}",
-                 f"Supplier: {order.supplier.name}",
-                 f"Expected by: {order.expected_on or '-'}"):
+    for line in (
+        f"From: {order.organisation.name}",
+        f"Deliver to: {order.store.name}, {order.store.address or order.store.city}",
+        f"Supplier: {order.supplier.name}",
+        f"Expected by: {order.expected_on or '-'}",
+    ):
         pdf.cell(0, 6, _text(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 10)
@@ -101,8 +117,13 @@ def purchase_order_pdf(order: PurchaseOrder) -> bytes:
     pdf.set_font("Helvetica", "", 9)
     total = 0
     for ln in order.lines.select_related("item").order_by("item__name"):
-        cells = (ln.item.sku, ln.item.name[:45], ln.item.gtin, f"{ln.quantity.normalize():f} "
-                 f"{ln.item.unit}", f"{ln.unit_cost:.2f}")
+        cells = (
+            ln.item.sku,
+            ln.item.name[:45],
+            ln.item.gtin,
+            f"{ln.quantity.normalize():f} {ln.item.unit}",
+            f"{ln.unit_cost:.2f}",
+        )
         for w, c in zip(widths, cells, strict=True):
             pdf.cell(w, 6, _text(c), border=1)
         pdf.ln()

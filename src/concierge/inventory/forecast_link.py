@@ -44,10 +44,15 @@ def demand_frame(*, store: Store, days: int = HISTORY_DAYS) -> pd.DataFrame:
     """Daily net sales per item in one store; NaN on days the item was out of stock all day
     (approximated: no sale and nothing on hand at the end of the day)."""
     since = timezone.now() - timedelta(days=days)
-    rows = list(Movement.objects.filter(
-        store=store, kind__in=[Movement.Kind.SALE, Movement.Kind.RETURN], created_at__gte=since)
-        .annotate(day=TruncDate("created_at")).values("item_id", "day")
-        .annotate(q=Sum("quantity")).values_list("item_id", "day", "q"))
+    rows = list(
+        Movement.objects.filter(
+            store=store, kind__in=[Movement.Kind.SALE, Movement.Kind.RETURN], created_at__gte=since
+        )
+        .annotate(day=TruncDate("created_at"))
+        .values("item_id", "day")
+        .annotate(q=Sum("quantity"))
+        .values_list("item_id", "day", "q")
+    )
     if not rows:
         return pd.DataFrame(columns=["series_id", "date", "demand"])
     frame = pd.DataFrame(rows, columns=["item_id", "date", "q"])
@@ -55,8 +60,9 @@ def demand_frame(*, store: Store, days: int = HISTORY_DAYS) -> pd.DataFrame:
     frame["date"] = pd.to_datetime(frame["date"])
     end = pd.Timestamp(timezone.localdate())
     full = []
-    out_now = set(ItemStock.objects.filter(store=store, on_hand__lte=0).values_list(
-        "item_id", flat=True))
+    out_now = set(
+        ItemStock.objects.filter(store=store, on_hand__lte=0).values_list("item_id", flat=True)
+    )
     for item_id, grp in frame.groupby("item_id"):
         dates = pd.date_range(grp["date"].min(), end, freq="D")
         series = grp.set_index("date")["demand"].reindex(dates, fill_value=0.0).clip(lower=0)
@@ -81,8 +87,9 @@ def _fallback(frame: pd.DataFrame, horizon: int) -> pd.DataFrame:
         overall = grp["demand"].mean()
         for d in dates:
             k = d.dayofweek
-            out.append((sid, d, mean.get(k, overall), lo.get(k, 0.0), hi.get(k, overall),
-                        FALLBACK_MODEL))
+            out.append(
+                (sid, d, mean.get(k, overall), lo.get(k, 0.0), hi.get(k, overall), FALLBACK_MODEL)
+            )
     return pd.DataFrame(out, columns=["series_id", "date", "forecast", "lo", "hi", "model"])
 
 
@@ -95,7 +102,7 @@ def forecast_store(*, store: Store, progress=None, batch_size: int = 200) -> int
     module = engine()
     done = 0
     for start in range(0, len(ids), batch_size):
-        chunk = frame[frame["series_id"].isin(ids[start:start + batch_size])]
+        chunk = frame[frame["series_id"].isin(ids[start : start + batch_size])]
         result = None
         if module is not None:
             try:
@@ -105,7 +112,7 @@ def forecast_store(*, store: Store, progress=None, batch_size: int = 200) -> int
         if result is None or len(result) == 0:
             result = _fallback(chunk, HORIZON)
         _save(store=store, result=result)
-        done += len(ids[start:start + batch_size])
+        done += len(ids[start : start + batch_size])
         if progress is not None:
             progress(done, len(ids))
     return done
@@ -114,17 +121,28 @@ def forecast_store(*, store: Store, progress=None, batch_size: int = 200) -> int
 @transaction.atomic
 def _save(*, store: Store, result: pd.DataFrame) -> None:
     def dec(x):
-        return None if x is None or (isinstance(x, float) and math.isnan(x)) else \
-            Decimal(str(round(max(float(x), 0.0), 3)))
+        return (
+            None
+            if x is None or (isinstance(x, float) and math.isnan(x))
+            else Decimal(str(round(max(float(x), 0.0), 3)))
+        )
 
     items = [int(s) for s in result["series_id"].unique()]
     DemandForecast.objects.filter(store=store, item_id__in=items).delete()
-    DemandForecast.objects.bulk_create([
-        DemandForecast(item_id=int(r.series_id), store=store, day=pd.Timestamp(r.date).date(),
-                       quantity=dec(r.forecast) or Decimal(0),
-                       low=dec(getattr(r, "lo", None)), high=dec(getattr(r, "hi", None)),
-                       model=str(getattr(r, "model", "") or "engine")[:60])
-        for r in result.itertuples()])
+    DemandForecast.objects.bulk_create(
+        [
+            DemandForecast(
+                item_id=int(r.series_id),
+                store=store,
+                day=pd.Timestamp(r.date).date(),
+                quantity=dec(r.forecast) or Decimal(0),
+                low=dec(getattr(r, "lo", None)),
+                high=dec(getattr(r, "hi", None)),
+                model=str(getattr(r, "model", "") or "engine")[:60],
+            )
+            for r in result.itertuples()
+        ]
+    )
 
 
 @dataclass
@@ -144,8 +162,9 @@ def plans(*, store: Store, item_ids: list[int] | None = None) -> dict[int, Plan]
         rules = rules.filter(item_id__in=item_ids)
     rules = {r.item_id: r for r in rules}
     rows: dict[int, list] = {}
-    for f in DemandForecast.objects.filter(store=store, day__gte=timezone.localdate(),
-                                           item_id__in=rules).order_by("day"):
+    for f in DemandForecast.objects.filter(
+        store=store, day__gte=timezone.localdate(), item_id__in=rules
+    ).order_by("day"):
         rows.setdefault(f.item_id, []).append(f)
     out = {}
     for item_id, fc in rows.items():
@@ -153,8 +172,13 @@ def plans(*, store: Store, item_ids: list[int] | None = None) -> dict[int, Plan]
         lead = max(item.supplier.lead_time_days if item.supplier else 3, 1)
         window = fc[:lead]
         mean = sum(float(f.quantity) for f in window)
-        spread = math.sqrt(sum(((float(f.high) - float(f.quantity)) / 1.2816) ** 2
-                               for f in window if f.high is not None))
+        spread = math.sqrt(
+            sum(
+                ((float(f.high) - float(f.quantity)) / 1.2816) ** 2
+                for f in window
+                if f.high is not None
+            )
+        )
         if module is not None and callable(getattr(module, "safety_stock", None)):
             safety = float(module.safety_stock(forecast=window, lead_time_days=lead))
         else:
@@ -163,12 +187,15 @@ def plans(*, store: Store, item_ids: list[int] | None = None) -> dict[int, Plan]
         if module is not None and callable(getattr(module, "order_quantity", None)):
             qty = float(module.order_quantity(forecast=fc, lead_time_days=lead))
         else:
-            review = fc[lead:lead + 7]
+            review = fc[lead : lead + 7]
             qty = sum(float(f.quantity) for f in review) or mean
         if item.perishable and item.shelf_life_days:
-            qty = min(qty, sum(float(f.quantity) for f in fc[:item.shelf_life_days]))
+            qty = min(qty, sum(float(f.quantity) for f in fc[: item.shelf_life_days]))
         q = Decimal(str(round(max(qty, 1.0))))
-        out[item_id] = Plan(safety_stock=Decimal(str(round(safety, 1))),
-                            reorder_point=Decimal(str(round(point, 1))), order_quantity=q,
-                            model=fc[0].model)
+        out[item_id] = Plan(
+            safety_stock=Decimal(str(round(safety, 1))),
+            reorder_point=Decimal(str(round(point, 1))),
+            order_quantity=q,
+            model=fc[0].model,
+        )
     return out

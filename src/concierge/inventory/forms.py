@@ -14,10 +14,18 @@ from concierge.inventory.services import WRITE_OFF_REASONS
 
 class ScanForm(forms.Form):
     code = forms.CharField(
-        label=_("Scan or type a barcode"), max_length=80,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off",
-                                      "inputmode": "numeric", "data-scan-field": "1",
-                                      "placeholder": _("Barcode, GTIN or SKU, then Enter")}))
+        label=_("Scan or type a barcode"),
+        max_length=80,
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "off",
+                "inputmode": "numeric",
+                "data-scan-field": "1",
+                "placeholder": _("Barcode, GTIN or SKU, then Enter"),
+            }
+        ),
+    )
 
 
 class StoreBoundForm(forms.Form):
@@ -25,27 +33,37 @@ class StoreBoundForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.store, self.item = store, item
         if "location" in self.fields:
-            self.fields["location"].queryset = Location.objects.filter(store=store).order_by(
-                "code")
+            self.fields["location"].queryset = Location.objects.filter(store=store).order_by("code")
             self.fields["location"].label_from_instance = lambda loc: f"{loc.code} — {loc.name}"
         if "batch" in self.fields:
-            self.fields["batch"].queryset = (Batch.objects.filter(item=item) if item
-                                             else Batch.objects.none())
+            self.fields["batch"].queryset = (
+                Batch.objects.filter(item=item) if item else Batch.objects.none()
+            )
 
 
 class ReceiveLineForm(StoreBoundForm):
-    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.001"),
-                                  max_digits=14, decimal_places=3)
+    quantity = forms.DecimalField(
+        label=_("Quantity"), min_value=Decimal("0.001"), max_digits=14, decimal_places=3
+    )
     unit = forms.ChoiceField(label=_("Unit on the delivery"), choices=Item.Unit.choices)
-    location = forms.ModelChoiceField(label=_("Put into"), queryset=Location.objects.none(),
-                                      required=False, empty_label=_("Default bin"))
+    location = forms.ModelChoiceField(
+        label=_("Put into"),
+        queryset=Location.objects.none(),
+        required=False,
+        empty_label=_("Default bin"),
+    )
     batch_code = forms.CharField(label=_("Batch / lot"), max_length=60, required=False)
-    expires_on = forms.DateField(label=_("Expires on"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
-    unit_cost = forms.DecimalField(label=_("Unit cost"), min_value=0, max_digits=14,
-                                   decimal_places=2, required=False)
-    serials = forms.CharField(label=_("Serial numbers (one per line)"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    expires_on = forms.DateField(
+        label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    unit_cost = forms.DecimalField(
+        label=_("Unit cost"), min_value=0, max_digits=14, decimal_places=2, required=False
+    )
+    serials = forms.CharField(
+        label=_("Serial numbers (one per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,29 +85,33 @@ class ReceiveLineForm(StoreBoundForm):
         unit = self.cleaned_data["unit"]
         if self.item is not None and unit != self.item.unit:
             raise forms.ValidationError(
-                _("Unit mismatch: %(item)s is counted in %(unit)s.") % {
-                    "item": self.item.name, "unit": self.item.get_unit_display()})
+                _("Unit mismatch: %(item)s is counted in %(unit)s.")
+                % {"item": self.item.name, "unit": self.item.get_unit_display()}
+            )
         return unit
 
 
 class ReceiptHeaderForm(forms.Form):
-    supplier = forms.ModelChoiceField(label=_("Supplier"), queryset=Supplier.objects.none(),
-                                      required=False)
-    delivery_note = forms.CharField(label=_("Delivery note number"), max_length=80,
-                                    required=False)
+    supplier = forms.ModelChoiceField(
+        label=_("Supplier"), queryset=Supplier.objects.none(), required=False
+    )
+    delivery_note = forms.CharField(label=_("Delivery note number"), max_length=80, required=False)
     confirm = forms.BooleanField(label=_("Confirm unusual quantities"), required=False)
 
     def __init__(self, *args, store: Store, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["supplier"].queryset = Supplier.objects.filter(
-            organisation_id=store.organisation_id)
+            organisation_id=store.organisation_id
+        )
 
 
 class SellLineForm(StoreBoundForm):
-    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.001"),
-                                  max_digits=14, decimal_places=3, initial=1)
-    unit_price = forms.DecimalField(label=_("Unit price"), min_value=0, max_digits=14,
-                                    decimal_places=2, required=False)
+    quantity = forms.DecimalField(
+        label=_("Quantity"), min_value=Decimal("0.001"), max_digits=14, decimal_places=3, initial=1
+    )
+    unit_price = forms.DecimalField(
+        label=_("Unit price"), min_value=0, max_digits=14, decimal_places=2, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,28 +125,55 @@ class SaleHeaderForm(forms.Form):
 
 
 class AdjustForm(StoreBoundForm):
-    KIND_CHOICES = [("adjust", _("Adjust the count")), ("write_off", _("Write off")),
-                    ("return", _("Customer return"))]
+    KIND_CHOICES = [
+        ("adjust", _("Adjust the count")),
+        ("write_off", _("Write off")),
+        ("return", _("Customer return")),
+    ]
     kind = forms.ChoiceField(label=_("What happened"), choices=KIND_CHOICES)
     quantity = forms.DecimalField(
-        label=_("Quantity"), max_digits=14, decimal_places=3,
-        help_text=_("For an adjustment: + adds, − removes. Otherwise a positive number."))
-    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.none(),
-                                      required=False, empty_label=_("Default bin"))
-    batch = forms.ModelChoiceField(label=_("Batch"), queryset=Batch.objects.none(),
-                                   required=False)
+        label=_("Quantity"),
+        max_digits=14,
+        decimal_places=3,
+        help_text=_("For an adjustment: + adds, − removes. Otherwise a positive number."),
+    )
+    location = forms.ModelChoiceField(
+        label=_("Location"),
+        queryset=Location.objects.none(),
+        required=False,
+        empty_label=_("Default bin"),
+    )
+    batch = forms.ModelChoiceField(label=_("Batch"), queryset=Batch.objects.none(), required=False)
     reason = forms.CharField(
-        label=_("Reason"), max_length=120,
-        help_text=_("For a write-off: %(r)s.") % {"r": ", ".join(WRITE_OFF_REASONS)})
+        label=_("Reason"),
+        max_length=120,
+        help_text=_("For a write-off: %(r)s.") % {"r": ", ".join(WRITE_OFF_REASONS)},
+    )
     confirm = forms.BooleanField(label=_("Confirm an unusual quantity"), required=False)
 
 
 class ItemForm(forms.ModelForm):
     class Meta:
         model = Item
-        fields = ["sku", "name", "gtin", "category", "unit", "size", "colour", "cost", "price",
-                  "tax_rate", "perishable", "shelf_life_days", "serialised", "supplier",
-                  "pack_size", "minimum_order_qty", "active"]
+        fields = [
+            "sku",
+            "name",
+            "gtin",
+            "category",
+            "unit",
+            "size",
+            "colour",
+            "cost",
+            "price",
+            "tax_rate",
+            "perishable",
+            "shelf_life_days",
+            "serialised",
+            "supplier",
+            "pack_size",
+            "minimum_order_qty",
+            "active",
+        ]
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -139,12 +188,15 @@ class ItemForm(forms.ModelForm):
 
 class ReorderRuleForm(forms.Form):
     store = forms.ModelChoiceField(label=_("Store"), queryset=Store.objects.none())
-    reorder_point = forms.DecimalField(label=_("Reorder point"), min_value=0, max_digits=14,
-                                       decimal_places=3)
-    reorder_qty = forms.DecimalField(label=_("Reorder quantity"), min_value=0, max_digits=14,
-                                     decimal_places=3)
-    max_qty = forms.DecimalField(label=_("Overstock above"), min_value=0, max_digits=14,
-                                 decimal_places=3, required=False)
+    reorder_point = forms.DecimalField(
+        label=_("Reorder point"), min_value=0, max_digits=14, decimal_places=3
+    )
+    reorder_qty = forms.DecimalField(
+        label=_("Reorder quantity"), min_value=0, max_digits=14, decimal_places=3
+    )
+    max_qty = forms.DecimalField(
+        label=_("Overstock above"), min_value=0, max_digits=14, decimal_places=3, required=False
+    )
 
     def __init__(self, *args, stores, **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,8 +205,9 @@ class ReorderRuleForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("CSV file"))
-    dry_run = forms.BooleanField(label=_("Dry run: check only, write nothing"),
-                                 required=False, initial=True)
+    dry_run = forms.BooleanField(
+        label=_("Dry run: check only, write nothing"), required=False, initial=True
+    )
 
     def clean_file(self):
         f = self.cleaned_data["file"]
@@ -166,8 +219,9 @@ class ImportForm(forms.Form):
 class TransferForm(forms.Form):
     from_store = forms.ModelChoiceField(label=_("Borrow from"), queryset=Store.objects.none())
     item = forms.ModelChoiceField(label=_("Item"), queryset=Item.objects.none())
-    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.001"),
-                                  max_digits=14, decimal_places=3)
+    quantity = forms.DecimalField(
+        label=_("Quantity"), min_value=Decimal("0.001"), max_digits=14, decimal_places=3
+    )
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 
     def __init__(self, *args, sources, items, **kwargs):
@@ -186,12 +240,19 @@ class PurchaseOrderReceiveForm(forms.Form):
         self.lines = list(order.lines.select_related("item"))
         for line in self.lines:
             self.fields[f"qty_{line.pk}"] = forms.DecimalField(
-                label=line.item.name, min_value=0, max_digits=14, decimal_places=3,
-                required=False, initial=line.outstanding)
+                label=line.item.name,
+                min_value=0,
+                max_digits=14,
+                decimal_places=3,
+                required=False,
+                initial=line.outstanding,
+            )
             if line.item.perishable:
                 self.fields[f"exp_{line.pk}"] = forms.DateField(
-                    label=_("%(item)s expires on") % {"item": line.item.name}, required=False,
-                    widget=forms.DateInput(attrs={"type": "date"}))
+                    label=_("%(item)s expires on") % {"item": line.item.name},
+                    required=False,
+                    widget=forms.DateInput(attrs={"type": "date"}),
+                )
 
     def clean(self):
         data = super().clean()

@@ -33,8 +33,10 @@ def _dec(v) -> Decimal:
 
 def _ledger_levels(store_id=None):
     where = "WHERE store_id = %s" if store_id else ""
-    sql = (f"SELECT item_id, location_id, batch_id, store_id, SUM(quantity) "
-           f"FROM inventory_movement {where} GROUP BY item_id, location_id, batch_id, store_id")
+    sql = (
+        f"SELECT item_id, location_id, batch_id, store_id, SUM(quantity) "
+        f"FROM inventory_movement {where} GROUP BY item_id, location_id, batch_id, store_id"
+    )
     with connection.cursor() as cur:
         cur.execute(sql, [store_id] if store_id else [])
         while rows := cur.fetchmany(20000):
@@ -46,8 +48,12 @@ def check(*, store_id=None, limit: int = 100) -> Report:
     kept = StockLevel.objects.all()
     if store_id:
         kept = kept.filter(store_id=store_id)
-    kept_levels = {(r[0], r[1], r[2]): _dec(r[3]) for r in kept.values_list(
-        "item_id", "location_id", "batch_id", "quantity").iterator(chunk_size=20000)}
+    kept_levels = {
+        (r[0], r[1], r[2]): _dec(r[3])
+        for r in kept.values_list("item_id", "location_id", "batch_id", "quantity").iterator(
+            chunk_size=20000
+        )
+    }
     stock_sum: dict[tuple, Decimal] = {}
     for item_id, loc_id, batch_id, st_id, qty in _ledger_levels(store_id):
         report.levels_checked += 1
@@ -64,7 +70,8 @@ def check(*, store_id=None, limit: int = 100) -> Report:
     if store_id:
         kept_stock = kept_stock.filter(store_id=store_id)
     for item_id, st_id, on_hand in kept_stock.values_list(
-            "item_id", "store_id", "on_hand").iterator(chunk_size=20000):
+        "item_id", "store_id", "on_hand"
+    ).iterator(chunk_size=20000):
         report.stocks_checked += 1
         want = stock_sum.pop((item_id, st_id), Decimal(0))
         if _dec(on_hand) != want:
@@ -82,12 +89,17 @@ def rebuild(*, store_id=None) -> Report:
     for (item_id, loc_id, batch_id), _have, want in report.level_diffs:
         from concierge.inventory.models import Location
 
-        updated = StockLevel.objects.filter(item_id=item_id, location_id=loc_id,
-                                            batch_id=batch_id).update(quantity=want)
+        updated = StockLevel.objects.filter(
+            item_id=item_id, location_id=loc_id, batch_id=batch_id
+        ).update(quantity=want)
         if not updated:
-            StockLevel.objects.create(item_id=item_id, location_id=loc_id, batch_id=batch_id,
-                                      store_id=Location.objects.get(pk=loc_id).store_id,
-                                      quantity=want)
+            StockLevel.objects.create(
+                item_id=item_id,
+                location_id=loc_id,
+                batch_id=batch_id,
+                store_id=Location.objects.get(pk=loc_id).store_id,
+                quantity=want,
+            )
     for (item_id, st_id), _have, want in report.stock_diffs:
         if not ItemStock.objects.filter(item_id=item_id, store_id=st_id).update(on_hand=want):
             ItemStock.objects.create(item_id=item_id, store_id=st_id, on_hand=want)

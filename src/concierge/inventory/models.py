@@ -29,37 +29,50 @@ class InventorySettings(models.Model):
         AVERAGE = "average", _("Moving average cost")
         FIFO = "fifo", _("First in, first out")
 
-    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE,
-                                        related_name="inventory_settings")
-    valuation = models.CharField(_("valuation"), max_length=10, choices=Valuation.choices,
-                                 default=Valuation.AVERAGE)
-    expiry_warning_days = models.PositiveIntegerField(_("warn this many days before expiry"),
-                                                      default=7)
-    slow_mover_days = models.PositiveIntegerField(_("slow mover after days without a sale"),
-                                                  default=30)
-    share_prices_in_network = models.BooleanField(_("share prices with the network"),
-                                                  default=False)
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="inventory_settings"
+    )
+    valuation = models.CharField(
+        _("valuation"), max_length=10, choices=Valuation.choices, default=Valuation.AVERAGE
+    )
+    expiry_warning_days = models.PositiveIntegerField(
+        _("warn this many days before expiry"), default=7
+    )
+    slow_mover_days = models.PositiveIntegerField(
+        _("slow mover after days without a sale"), default=30
+    )
+    share_prices_in_network = models.BooleanField(_("share prices with the network"), default=False)
+
+    def __str__(self) -> str:
+        return f"{self.organisation} inventory settings"
 
 
 class Store(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="stores")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="stores")
     code = models.CharField(_("code"), max_length=20)
     name = models.CharField(_("name"), max_length=120)
     city = models.CharField(_("city"), max_length=100, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
-    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                blank=True, related_name="managed_stores",
-                                verbose_name=_("store manager"))
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_stores",
+        verbose_name=_("store manager"),
+    )
     allow_negative_stock = models.BooleanField(_("allow negative stock"), default=False)
     use_forecast = models.BooleanField(
-        _("use the demand forecast for reorders"), default=False,
-        help_text=_("Reorder suggestions use forecast safety stock and reorder point."))
+        _("use the demand forecast for reorders"),
+        default=False,
+        help_text=_("Reorder suggestions use forecast safety stock and reorder point."),
+    )
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "code"],
-                                               name="inv_store_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="inv_store_code_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -73,42 +86,52 @@ class Location(models.Model):
         BIN = "bin", _("Bin")
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="locations")
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.BIN)
     code = models.CharField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=120)
     capacity_units = models.DecimalField(
-        _("capacity (units)"), max_digits=14, decimal_places=3, null=True, blank=True,
-        help_text=_("Empty means unlimited."))
+        _("capacity (units)"),
+        max_digits=14,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_("Empty means unlimited."),
+    )
 
     class Meta:
         ordering = ["store", "code"]
-        constraints = [models.UniqueConstraint(fields=["store", "code"],
-                                               name="inv_location_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "code"], name="inv_location_code_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.store.code}/{self.code}" if self.store_id else self.code
 
 
 class Category(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="item_categories")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="item_categories"
+    )
     name = models.CharField(_("name"), max_length=80)
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = _("categories")
-        constraints = [models.UniqueConstraint(fields=["organisation", "name"],
-                                               name="inv_category_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="inv_category_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
 class Supplier(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="suppliers")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="suppliers"
+    )
     name = models.CharField(_("name"), max_length=120)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -132,39 +155,59 @@ class Item(models.Model):
         PACK = "pack", _("pack")
         BOX = "box", _("box")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="items")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="items")
     sku = models.CharField(_("SKU"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
     gtin = models.CharField(_("barcode / GTIN"), max_length=14, blank=True, db_index=True)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="items", verbose_name=_("category"))
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="items",
+        verbose_name=_("category"),
+    )
     unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices, default=Unit.EACH)
     size = models.CharField(_("size"), max_length=40, blank=True)
     colour = models.CharField(_("colour"), max_length=40, blank=True)
-    variant_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="variants", verbose_name=_("variant of"))
+    variant_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="variants",
+        verbose_name=_("variant of"),
+    )
     cost = models.DecimalField(_("cost price"), **MONEY)
     price = models.DecimalField(_("selling price"), **MONEY)
-    tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2,
-                                   default=ZERO)
-    average_cost = models.DecimalField(_("moving average cost"), max_digits=14,
-                                       decimal_places=4, default=ZERO, editable=False)
+    tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2, default=ZERO)
+    average_cost = models.DecimalField(
+        _("moving average cost"), max_digits=14, decimal_places=4, default=ZERO, editable=False
+    )
     perishable = models.BooleanField(_("perishable"), default=False)
     shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
     serialised = models.BooleanField(_("serial numbers"), default=False)
-    supplier = models.ForeignKey(Supplier, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="items", verbose_name=_("supplier"))
+    supplier = models.ForeignKey(
+        Supplier,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="items",
+        verbose_name=_("supplier"),
+    )
     pack_size = models.PositiveIntegerField(_("pack size"), default=1)
     minimum_order_qty = models.PositiveIntegerField(_("minimum order quantity"), default=1)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "sku"],
-                                               name="inv_item_sku_unique")]
-        indexes = [models.Index(fields=["organisation", "name"]),
-                   models.Index(fields=["organisation", "gtin"])]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "sku"], name="inv_item_sku_unique")
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "name"]),
+            models.Index(fields=["organisation", "gtin"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"
@@ -177,12 +220,15 @@ class ReorderRule(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="reorder_rules")
     reorder_point = models.DecimalField(_("reorder point"), **QTY)
     reorder_qty = models.DecimalField(_("reorder quantity"), **QTY)
-    max_qty = models.DecimalField(_("overstock above"), max_digits=14, decimal_places=3,
-                                  null=True, blank=True)
+    max_qty = models.DecimalField(
+        _("overstock above"), max_digits=14, decimal_places=3, null=True, blank=True
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["item", "store"],
-                                               name="inv_rule_unique")]
+        constraints = [models.UniqueConstraint(fields=["item", "store"], name="inv_rule_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.item} @ {self.store}: {self.reorder_point}/{self.reorder_qty}"
 
 
 class Batch(models.Model):
@@ -194,8 +240,7 @@ class Batch(models.Model):
     class Meta:
         ordering = ["expires_on", "code"]
         verbose_name_plural = _("batches")
-        constraints = [models.UniqueConstraint(fields=["item", "code"],
-                                               name="inv_batch_unique")]
+        constraints = [models.UniqueConstraint(fields=["item", "code"], name="inv_batch_unique")]
 
     def __str__(self) -> str:
         return self.code
@@ -214,8 +259,10 @@ class SerialNumber(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_STOCK)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["item", "serial"],
-                                               name="inv_serial_unique")]
+        constraints = [models.UniqueConstraint(fields=["item", "serial"], name="inv_serial_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.item} #{self.serial}"
 
 
 class PurchaseOrder(models.Model):
@@ -226,25 +273,29 @@ class PurchaseOrder(models.Model):
         RECEIVED = "received", _("Received")
         CANCELLED = "cancelled", _("Cancelled")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="purchase_orders")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="purchase_orders"
+    )
     number = models.CharField(_("number"), max_length=30)
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="orders")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="purchase_orders")
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
-                              default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
     expected_on = models.DateField(_("expected on"), null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     OPEN = (Status.DRAFT, Status.SENT, Status.PARTIAL)
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "number"],
-                                               name="inv_po_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "number"], name="inv_po_number_unique")
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -253,10 +304,17 @@ class PurchaseOrder(models.Model):
 class PurchaseOrderLine(models.Model):
     order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
-    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3,
-                                   validators=[MinValueValidator(Decimal("0.001"))])
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=14,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )
     received = models.DecimalField(_("received"), **QTY)
     unit_cost = models.DecimalField(_("unit cost"), **MONEY)
+
+    def __str__(self) -> str:
+        return f"{self.order} · {self.item} × {self.quantity}"
 
     @property
     def outstanding(self) -> Decimal:
@@ -275,13 +333,20 @@ class Network(models.Model):
 
 class NetworkMember(models.Model):
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="members")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="inventory_networks")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="inventory_networks"
+    )
     accepts_transfers = models.BooleanField(_("accepts transfer requests"), default=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["network", "organisation"],
-                                               name="inv_network_member_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "organisation"], name="inv_network_member_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} in {self.network}"
 
 
 class Transfer(models.Model):
@@ -294,15 +359,19 @@ class Transfer(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     number = models.CharField(_("number"), max_length=30, unique=True)
-    from_store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="transfers_out",
-                                   verbose_name=_("from store"))
-    to_store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="transfers_in",
-                                 verbose_name=_("to store"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
-                              default=Status.REQUESTED)
+    from_store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="transfers_out", verbose_name=_("from store")
+    )
+    to_store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="transfers_in", verbose_name=_("to store")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED
+    )
     note = models.CharField(_("note"), max_length=255, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                     null=True, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
@@ -310,15 +379,27 @@ class Transfer(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return self.number
+
 
 class TransferLine(models.Model):
     transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
-    to_item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", null=True,
-                                help_text="The receiving organisation's item (same GTIN).")
+    to_item = models.ForeignKey(
+        Item,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        help_text="The receiving organisation's item (same GTIN).",
+    )
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+")
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.transfer} · {self.item} × {self.quantity}"
 
 
 class OnlineOrder(models.Model):
@@ -329,8 +410,9 @@ class OnlineOrder(models.Model):
         FULFILLED = "fulfilled", _("Fulfilled")
         CANCELLED = "cancelled", _("Cancelled")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="online_orders")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="online_orders"
+    )
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="online_orders")
     external_id = models.CharField(_("shop order id"), max_length=80)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RESERVED)
@@ -339,14 +421,23 @@ class OnlineOrder(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "external_id"],
-                                               name="inv_online_order_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "external_id"], name="inv_online_order_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
 
 
 class OnlineOrderLine(models.Model):
     order = models.ForeignKey(OnlineOrder, on_delete=models.CASCADE, related_name="lines")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(max_digits=14, decimal_places=3)
+
+    def __str__(self) -> str:
+        return f"{self.order} · {self.item} × {self.quantity}"
 
 
 class Movement(models.Model):
@@ -365,26 +456,36 @@ class Movement(models.Model):
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="movements")
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="movements")
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
-    unit_cost = models.DecimalField(_("unit cost"), max_digits=14, decimal_places=4,
-                                    default=ZERO)
-    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2,
-                                     null=True, blank=True)
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=14, decimal_places=4, default=ZERO)
+    unit_price = models.DecimalField(
+        _("unit price"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     reason = models.CharField(_("reason"), max_length=120, blank=True)
     reference = models.CharField(_("reference"), max_length=80, blank=True)
-    supplier = models.ForeignKey(Supplier, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="+")
-    po_line = models.ForeignKey(PurchaseOrderLine, on_delete=models.SET_NULL, null=True,
-                                blank=True, related_name="movements")
-    transfer = models.ForeignKey(Transfer, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="movements")
-    online_order = models.ForeignKey(OnlineOrder, on_delete=models.SET_NULL, null=True,
-                                     blank=True, related_name="movements")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                             blank=True, related_name="+")
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    po_line = models.ForeignKey(
+        PurchaseOrderLine,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="movements",
+    )
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.SET_NULL, null=True, blank=True, related_name="movements"
+    )
+    online_order = models.ForeignKey(
+        OnlineOrder, on_delete=models.SET_NULL, null=True, blank=True, related_name="movements"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("when"), db_index=True)
 
     class Meta:
@@ -396,6 +497,9 @@ class Movement(models.Model):
             models.Index(fields=["supplier", "reference"]),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.quantity} {self.item_id}@{self.store_id}"
+
 
 class StockLevel(models.Model):
     """Quantity on hand per item × location × batch, kept with every movement."""
@@ -403,20 +507,28 @@ class StockLevel(models.Model):
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="levels")
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="levels")
-    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, null=True, blank=True,
-                              related_name="levels")
+    batch = models.ForeignKey(
+        Batch, on_delete=models.CASCADE, null=True, blank=True, related_name="levels"
+    )
     quantity = models.DecimalField(**QTY)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["item", "location", "batch"],
-                                    condition=Q(batch__isnull=False),
-                                    name="inv_level_batch_unique"),
-            models.UniqueConstraint(fields=["item", "location"], condition=Q(batch__isnull=True),
-                                    name="inv_level_nobatch_unique"),
+            models.UniqueConstraint(
+                fields=["item", "location", "batch"],
+                condition=Q(batch__isnull=False),
+                name="inv_level_batch_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["item", "location"],
+                condition=Q(batch__isnull=True),
+                name="inv_level_nobatch_unique",
+            ),
         ]
-        indexes = [models.Index(fields=["store", "item"]),
-                   models.Index(fields=["location"])]
+        indexes = [models.Index(fields=["store", "item"]), models.Index(fields=["location"])]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}@{self.location_id}/{self.batch_id}: {self.quantity}"
 
 
 class ItemStock(models.Model):
@@ -431,9 +543,13 @@ class ItemStock(models.Model):
     last_sale_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["item", "store"],
-                                               name="inv_itemstock_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "store"], name="inv_itemstock_unique")
+        ]
         indexes = [models.Index(fields=["store", "on_hand"])]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}@{self.store_id}: {self.on_hand}"
 
     @property
     def available(self) -> Decimal:
@@ -453,28 +569,39 @@ class AlertState(models.Model):
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
-    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, null=True, blank=True,
-                              related_name="+")
+    batch = models.ForeignKey(
+        Batch, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     active = models.BooleanField(default=False)
     episode = models.PositiveIntegerField(default=0)
     changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["item", "store", "batch", "kind"],
-                                               name="inv_alert_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "store", "batch", "kind"], name="inv_alert_unique"
+            )
+        ]
         indexes = [models.Index(fields=["store", "kind", "active"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.item_id}@{self.store_id} active={self.active}"
 
 
 class WebhookSubscription(models.Model):
     """An online shop that wants stock changes for the items it follows."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="inventory_webhooks")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="inventory_webhooks"
+    )
     url = models.URLField(_("URL"))
     secret = models.CharField(_("signing secret"), max_length=80)
     items = models.ManyToManyField(Item, blank=True, related_name="+")
     active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.url
 
 
 class WebhookDelivery(models.Model):
@@ -483,14 +610,18 @@ class WebhookDelivery(models.Model):
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
 
-    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE,
-                                     related_name="deliveries")
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
     payload = models.JSONField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=255, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} ({self.status})"
 
 
 class DemandForecast(models.Model):
@@ -506,5 +637,9 @@ class DemandForecast(models.Model):
     made_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["item", "store", "day"],
-                                               name="inv_forecast_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "store", "day"], name="inv_forecast_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}@{self.store_id} {self.day}: {self.quantity}"

@@ -35,19 +35,22 @@ def is_store_manager(user, obj) -> bool:
 def can_approve_transfer(user, transfer) -> bool:
     """The sending store's managers approve (or reject) a request for their stock."""
     return transfer is not None and has_role(
-        user=user, organisation=transfer.from_store.organisation, at_least=Role.MANAGER)
+        user=user, organisation=transfer.from_store.organisation, at_least=Role.MANAGER
+    )
 
 
 @rules.predicate
 def can_ship_transfer(user, transfer) -> bool:
     return transfer is not None and has_role(
-        user=user, organisation=transfer.from_store.organisation, at_least=Role.STAFF)
+        user=user, organisation=transfer.from_store.organisation, at_least=Role.STAFF
+    )
 
 
 @rules.predicate
 def can_receive_transfer(user, transfer) -> bool:
     return transfer is not None and has_role(
-        user=user, organisation=transfer.to_store.organisation, at_least=Role.STAFF)
+        user=user, organisation=transfer.to_store.organisation, at_least=Role.STAFF
+    )
 
 
 rules.add_perm("inventory.view", is_store_staff)

@@ -16,13 +16,17 @@ from django.utils import timezone
 
 from concierge.core.demo import demo_org, demo_user
 
-STORES = [("TN", "T. Nagar", "14 Usman Road, T. Nagar"),
-          ("AD", "Adyar", "3 LB Road, Adyar"),
-          ("MY", "Mylapore", "22 Kutchery Road, Mylapore")]
-SUPPLIERS = [("Chennai Wholesale Traders", "orders@chennai-wholesale.example", 3),
-             ("Aavin Dairy Distributors", "supply@aavin-dist.example", 1),
-             ("Southern FMCG Agencies", "po@southern-fmcg.example", 5),
-             ("CleanHome Supplies", "sales@cleanhome.example", 4)]
+STORES = [
+    ("TN", "T. Nagar", "14 Usman Road, T. Nagar"),
+    ("AD", "Adyar", "3 LB Road, Adyar"),
+    ("MY", "Mylapore", "22 Kutchery Road, Mylapore"),
+]
+SUPPLIERS = [
+    ("Chennai Wholesale Traders", "orders@chennai-wholesale.example", 3),
+    ("Aavin Dairy Distributors", "supply@aavin-dist.example", 1),
+    ("Southern FMCG Agencies", "po@southern-fmcg.example", 5),
+    ("CleanHome Supplies", "sales@cleanhome.example", 4),
+]
 # name, category, unit, cost, price, tax %, shelf life (days, None = not perishable),
 # supplier index, sales per day, size
 ITEMS = [
@@ -118,46 +122,83 @@ def run(*, stdout) -> None:
         return
     rng = random.Random(2026)
     kavya, shop, admin = demo_user("manager"), demo_user("shopkeeper"), demo_user("admin")
-    InventorySettings.objects.get_or_create(organisation=org, defaults={
-        "expiry_warning_days": 3, "slow_mover_days": 21})
+    InventorySettings.objects.get_or_create(
+        organisation=org, defaults={"expiry_warning_days": 3, "slow_mover_days": 21}
+    )
     stores = []
     for code, name, address in STORES:
-        store = Store.objects.create(organisation=org, code=code, name=name, city="Chennai",
-                                     address=address, manager=kavya)
-        front = Location.objects.create(store=store, code="FRONT", name="Front shop",
-                                        kind=Location.Kind.AREA)
-        back = Location.objects.create(store=store, code="BACK", name="Back room",
-                                       kind=Location.Kind.AREA)
-        cold = Location.objects.create(store=store, code="COLD", name="Cold shelf",
-                                       kind=Location.Kind.AREA)
+        store = Store.objects.create(
+            organisation=org, code=code, name=name, city="Chennai", address=address, manager=kavya
+        )
+        front = Location.objects.create(
+            store=store, code="FRONT", name="Front shop", kind=Location.Kind.AREA
+        )
+        back = Location.objects.create(
+            store=store, code="BACK", name="Back room", kind=Location.Kind.AREA
+        )
+        cold = Location.objects.create(
+            store=store, code="COLD", name="Cold shelf", kind=Location.Kind.AREA
+        )
         bins = {"front": [], "back": [], "cold": []}
         for i in range(1, 5):
-            bins["front"].append(Location.objects.create(
-                store=store, parent=front, code=f"F-{i:02d}", name=f"Shelf {i}",
-                capacity_units=D(900)))
+            bins["front"].append(
+                Location.objects.create(
+                    store=store,
+                    parent=front,
+                    code=f"F-{i:02d}",
+                    name=f"Shelf {i}",
+                    capacity_units=D(900),
+                )
+            )
         for i in range(1, 4):
-            bins["back"].append(Location.objects.create(
-                store=store, parent=back, code=f"B-{i:02d}", name=f"Rack {i}",
-                capacity_units=D(2500)))
+            bins["back"].append(
+                Location.objects.create(
+                    store=store,
+                    parent=back,
+                    code=f"B-{i:02d}",
+                    name=f"Rack {i}",
+                    capacity_units=D(2500),
+                )
+            )
         for i in range(1, 3):
-            bins["cold"].append(Location.objects.create(
-                store=store, parent=cold, code=f"C-{i:02d}", name=f"Fridge {i}",
-                capacity_units=D(600)))
+            bins["cold"].append(
+                Location.objects.create(
+                    store=store,
+                    parent=cold,
+                    code=f"C-{i:02d}",
+                    name=f"Fridge {i}",
+                    capacity_units=D(600),
+                )
+            )
         stores.append((store, bins))
-    suppliers = [Supplier.objects.create(organisation=org, name=n, email=e, lead_time_days=d,
-                                         phone="+91 44 2400 0000") for n, e, d in SUPPLIERS]
+    suppliers = [
+        Supplier.objects.create(
+            organisation=org, name=n, email=e, lead_time_days=d, phone="+91 44 2400 0000"
+        )
+        for n, e, d in SUPPLIERS
+    ]
     categories = {}
     items = []
-    for n, (name, cat, unit, cost, price, tax, shelf, sup, rate, size) in enumerate(ITEMS,
-                                                                                    start=1):
+    for n, (name, cat, unit, cost, price, tax, shelf, sup, rate, size) in enumerate(ITEMS, start=1):
         if cat not in categories:
             categories[cat] = Category.objects.create(organisation=org, name=cat)
         item = Item.objects.create(
-            organisation=org, sku=f"CS-{n:04d}", name=name, gtin=gtin13(n),
-            category=categories[cat], unit=unit, cost=D(cost), price=D(price), tax_rate=D(tax),
-            average_cost=D(cost), perishable=shelf is not None, shelf_life_days=shelf,
-            supplier=suppliers[sup], size=size,
-            pack_size=12 if unit in ("each", "pack") and rate >= 3 else 1)
+            organisation=org,
+            sku=f"CS-{n:04d}",
+            name=name,
+            gtin=gtin13(n),
+            category=categories[cat],
+            unit=unit,
+            cost=D(cost),
+            price=D(price),
+            tax_rate=D(tax),
+            average_cost=D(cost),
+            perishable=shelf is not None,
+            shelf_life_days=shelf,
+            supplier=suppliers[sup],
+            size=size,
+            pack_size=12 if unit in ("each", "pack") and rate >= 3 else 1,
+        )
         items.append((item, rate))
 
     now = timezone.now()
@@ -171,8 +212,13 @@ def run(*, stdout) -> None:
             lead = item.supplier.lead_time_days
             point = max(round(rate * (lead + 2)), 2)
             qty = max(round(rate * 10 / item.pack_size) * item.pack_size, item.pack_size, 4)
-            ReorderRule.objects.create(item=item, store=store, reorder_point=D(point),
-                                       reorder_qty=D(qty), max_qty=D(point + qty * 3))
+            ReorderRule.objects.create(
+                item=item,
+                store=store,
+                reorder_point=D(point),
+                reorder_qty=D(qty),
+                max_qty=D(point + qty * 3),
+            )
             kind_bins = bins["cold"] if item.perishable else bins["front"] + bins["back"]
             loc = kind_bins[i_index % len(kind_bins)]
             batches: list[list] = []  # [batch or None, qty]
@@ -185,24 +231,49 @@ def run(*, stdout) -> None:
                     batch = None
                     if item.perishable:
                         batch = Batch.objects.get_or_create(
-                            item=item, code=f"{on:%y%m%d}-{store.code}",
-                            defaults={"manufactured_on": on,
-                                      "expires_on": on + timedelta(days=item.shelf_life_days)})[0]
+                            item=item,
+                            code=f"{on:%y%m%d}-{store.code}",
+                            defaults={
+                                "manufactured_on": on,
+                                "expires_on": on + timedelta(days=item.shelf_life_days),
+                            },
+                        )[0]
                     at = datetime.combine(on, time(8, rng.randint(0, 50)), tz)
-                    moves.append(Movement(
-                        organisation=org, store=store, location=loc, item=item, batch=batch,
-                        kind=Movement.Kind.RECEIVE, quantity=D(got), unit_cost=item.cost,
-                        supplier=item.supplier, reference=f"DN-{store.code}-{on:%m%d}-{item.pk}",
-                        user=shop, created_at=at))
+                    moves.append(
+                        Movement(
+                            organisation=org,
+                            store=store,
+                            location=loc,
+                            item=item,
+                            batch=batch,
+                            kind=Movement.Kind.RECEIVE,
+                            quantity=D(got),
+                            unit_cost=item.cost,
+                            supplier=item.supplier,
+                            reference=f"DN-{store.code}-{on:%m%d}-{item.pk}",
+                            user=shop,
+                            created_at=at,
+                        )
+                    )
                     batches.append([batch, got])
                 # Write off what expired.
                 for b in batches:
                     if b[0] is not None and b[1] > 0 and b[0].expires_on < on:
-                        moves.append(Movement(
-                            organisation=org, store=store, location=loc, item=item,
-                            batch=b[0], kind=Movement.Kind.WRITE_OFF, quantity=D(-b[1]),
-                            unit_cost=item.cost, reason="expired", user=shop,
-                            created_at=datetime.combine(on, time(7, 30), tz)))
+                        moves.append(
+                            Movement(
+                                organisation=org,
+                                store=store,
+                                location=loc,
+                                item=item,
+                                batch=b[0],
+                                kind=Movement.Kind.WRITE_OFF,
+                                quantity=D(-b[1]),
+                                unit_cost=item.cost,
+                                reason="expired",
+                                user=shop,
+                                created_at=datetime.combine(on, time(7, 30), tz),
+                            )
+                        )
                         b[1] = 0
                 weekend = 1.3 if on.weekday() >= 5 else 1.0
                 want = _poisson(rng, rate * weekend)
@@ -220,22 +291,44 @@ def run(*, stdout) -> None:
                     at = datetime.combine(on, time(rng.randint(9, 20), rng.randint(0, 59)), tz)
                     if at > now:
                         at = now - timedelta(minutes=rng.randint(5, 300))
-                    moves.append(Movement(
-                        organisation=org, store=store, location=loc, item=item, batch=b[0],
-                        kind=Movement.Kind.SALE, quantity=D(-take), unit_cost=item.cost,
-                        unit_price=item.price, user=shop, created_at=at))
+                    moves.append(
+                        Movement(
+                            organisation=org,
+                            store=store,
+                            location=loc,
+                            item=item,
+                            batch=b[0],
+                            kind=Movement.Kind.SALE,
+                            quantity=D(-take),
+                            unit_cost=item.cost,
+                            unit_price=item.price,
+                            user=shop,
+                            created_at=at,
+                        )
+                    )
                 batches = [b for b in batches if b[1] > 0]
                 if rng.random() < 0.01 and moves and not item.perishable:
-                    moves.append(Movement(
-                        organisation=org, store=store, location=loc, item=item,
-                        kind=Movement.Kind.RETURN, quantity=D(1), unit_cost=item.cost,
-                        unit_price=item.price, reason="customer changed mind", user=shop,
-                        created_at=datetime.combine(on, time(18, 0), tz)))
+                    moves.append(
+                        Movement(
+                            organisation=org,
+                            store=store,
+                            location=loc,
+                            item=item,
+                            kind=Movement.Kind.RETURN,
+                            quantity=D(1),
+                            unit_cost=item.cost,
+                            unit_price=item.price,
+                            reason="customer changed mind",
+                            user=shop,
+                            created_at=datetime.combine(on, time(18, 0), tz),
+                        )
+                    )
     Movement.objects.bulk_create(moves, batch_size=2000)
     ledger.rebuild()
     for stock in ItemStock.objects.filter(store__organisation=org):
-        last = Movement.objects.filter(item_id=stock.item_id, store_id=stock.store_id,
-                                       kind=Movement.Kind.SALE).aggregate(m=Max("created_at"))
+        last = Movement.objects.filter(
+            item_id=stock.item_id, store_id=stock.store_id, kind=Movement.Kind.SALE
+        ).aggregate(m=Max("created_at"))
         stock.last_sale_at = last["m"]
         stock.save(update_fields=["last_sale_at"])
     stdout.write(f"  {len(moves)} ledger movements over 90 days in {len(stores)} stores")
@@ -244,8 +337,7 @@ def run(*, stdout) -> None:
     # A slow mover nobody bought for a month.
     sun = Item.objects.get(organisation=org, name="Sunscreen")
     ItemStock.objects.filter(item=sun).update(last_sale_at=now - timedelta(days=35))
-    for stock in ItemStock.objects.filter(store__organisation=org).select_related("item",
-                                                                                   "store"):
+    for stock in ItemStock.objects.filter(store__organisation=org).select_related("item", "store"):
         alerts.check_stock(item=stock.item, store=stock.store, stock=stock)
     for store, _bins in stores:
         alerts.scan_store(store=store)
@@ -253,25 +345,37 @@ def run(*, stdout) -> None:
     # An open purchase order, sent to the supplier, and one already partly received.
     dal = Item.objects.get(organisation=org, name="Toor Dal")
     coffee = Item.objects.get(organisation=org, name="Filter Coffee Powder")
-    po = services.create_purchase_order(user=kavya, store=tn, supplier=dal.supplier,
-                                        lines=[(dal, D(40))])
+    po = services.create_purchase_order(
+        user=kavya, store=tn, supplier=dal.supplier, lines=[(dal, D(40))]
+    )
     services.send_purchase_order(user=kavya, order=po)
-    po2 = services.create_purchase_order(user=kavya, store=ad, supplier=coffee.supplier,
-                                         lines=[(coffee, D(24))])
+    po2 = services.create_purchase_order(
+        user=kavya, store=ad, supplier=coffee.supplier, lines=[(coffee, D(24))]
+    )
     services.send_purchase_order(user=kavya, order=po2)
     line = po2.lines.get()
-    services.receive_purchase_order(user=shop, order=po2, delivery_note="SF-2231", lines={
-        line.pk: services.ReceiptLine(item=coffee, quantity=D(12))})
+    services.receive_purchase_order(
+        user=shop,
+        order=po2,
+        delivery_note="SF-2231",
+        lines={line.pk: services.ReceiptLine(item=coffee, quantity=D(12))},
+    )
     # A transfer in transit: T. Nagar borrows toothpaste from Mylapore.
     paste = Item.objects.get(organisation=org, name="Toothpaste")
     mylapore = stores[2][0]
-    t = services.request_transfer(user=shop, from_store=mylapore, to_store=tn,
-                                  lines=[(paste, D(6))], note="Running out before the weekend")
+    t = services.request_transfer(
+        user=shop,
+        from_store=mylapore,
+        to_store=tn,
+        lines=[(paste, D(6))],
+        note="Running out before the weekend",
+    )
     services.approve_transfer(user=kavya, transfer=t)
     services.ship_transfer(user=shop, transfer=t)
     services.join_network(user=admin, organisation=org, name="Chennai Neighbourhood Stores")
-    stdout.write("  3 stores, %d items, open PO %s, transfer %s in transit" % (
-        len(items), po.number, t.number))
+    stdout.write(
+        f"  3 stores, {len(items)} items, open PO {po.number}, transfer {t.number} in transit"
+    )
 
 
 def _poisson(rng: random.Random, lam: float) -> int:

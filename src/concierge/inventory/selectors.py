@@ -55,13 +55,15 @@ def retail_organisations(*, user) -> QuerySet:
 
 
 def stores_for(*, user) -> QuerySet[Store]:
-    return scope_to_member(Store.objects.select_related("organisation"), user=user,
-                           roles=WORKERS).order_by("organisation__name", "name")
+    return scope_to_member(
+        Store.objects.select_related("organisation"), user=user, roles=WORKERS
+    ).order_by("organisation__name", "name")
 
 
 def store_for(*, user, pk) -> Store:
-    return get_scoped_or_404(Store.objects.select_related("organisation", "manager"), user=user,
-                             roles=WORKERS, pk=pk)
+    return get_scoped_or_404(
+        Store.objects.select_related("organisation", "manager"), user=user, roles=WORKERS, pk=pk
+    )
 
 
 def items_for(*, user) -> QuerySet[Item]:
@@ -69,8 +71,12 @@ def items_for(*, user) -> QuerySet[Item]:
 
 
 def item_for(*, user, pk) -> Item:
-    return get_scoped_or_404(Item.objects.select_related("category", "supplier", "organisation"),
-                             user=user, roles=WORKERS, pk=pk)
+    return get_scoped_or_404(
+        Item.objects.select_related("category", "supplier", "organisation"),
+        user=user,
+        roles=WORKERS,
+        pk=pk,
+    )
 
 
 def supplier_for(*, user, pk) -> Supplier:
@@ -78,23 +84,38 @@ def supplier_for(*, user, pk) -> Supplier:
 
 
 def location_for(*, user, pk) -> Location:
-    return get_scoped_or_404(Location.objects.select_related("store__organisation"), user=user,
-                             roles=WORKERS, path="store__organisation", pk=pk)
+    return get_scoped_or_404(
+        Location.objects.select_related("store__organisation"),
+        user=user,
+        roles=WORKERS,
+        path="store__organisation",
+        pk=pk,
+    )
 
 
 def batch_for(*, user, pk) -> Batch:
-    return get_scoped_or_404(Batch.objects.select_related("item"), user=user, roles=WORKERS,
-                             path="item__organisation", pk=pk)
+    return get_scoped_or_404(
+        Batch.objects.select_related("item"),
+        user=user,
+        roles=WORKERS,
+        path="item__organisation",
+        pk=pk,
+    )
 
 
 def purchase_orders_for(*, user) -> QuerySet[PurchaseOrder]:
-    return scope_to_member(PurchaseOrder.objects.select_related("supplier", "store"), user=user,
-                           roles=WORKERS)
+    return scope_to_member(
+        PurchaseOrder.objects.select_related("supplier", "store"), user=user, roles=WORKERS
+    )
 
 
 def purchase_order_for(*, user, pk) -> PurchaseOrder:
-    return get_scoped_or_404(PurchaseOrder.objects.select_related(
-        "supplier", "store", "organisation"), user=user, roles=WORKERS, pk=pk)
+    return get_scoped_or_404(
+        PurchaseOrder.objects.select_related("supplier", "store", "organisation"),
+        user=user,
+        roles=WORKERS,
+        pk=pk,
+    )
 
 
 def transfers_for(*, user) -> QuerySet[Transfer]:
@@ -114,8 +135,13 @@ def transfer_for(*, user, pk) -> Transfer:
 
 
 def online_order_for(*, user, organisation, external_id: str) -> OnlineOrder:
-    return get_scoped_or_404(OnlineOrder.objects.select_related("store"), user=user,
-                             roles=WORKERS, organisation=organisation, external_id=external_id)
+    return get_scoped_or_404(
+        OnlineOrder.objects.select_related("store"),
+        user=user,
+        roles=WORKERS,
+        organisation=organisation,
+        external_id=external_id,
+    )
 
 
 def default_store(*, user, requested=None) -> Store | None:
@@ -131,19 +157,26 @@ def default_store(*, user, requested=None) -> Store | None:
 # --- stock on hand --------------------------------------------------------------------------
 
 
-def stock_list(*, store: Store, query: str = "", category: int | None = None,
-               status: str = "") -> QuerySet[ItemStock]:
+def stock_list(
+    *, store: Store, query: str = "", category: int | None = None, status: str = ""
+) -> QuerySet[ItemStock]:
     """Stock on hand in one store, with reorder point, ordered by item name."""
     rule = ReorderRule.objects.filter(item=OuterRef("item_id"), store=store)
-    qs = (ItemStock.objects.filter(store=store)
-          .select_related("item", "item__category")
-          .annotate(reorder_point=Subquery(rule.values("reorder_point")[:1]),
-                    value=ExpressionWrapper(F("on_hand") * F("item__average_cost"),
-                                            output_field=DecimalField(max_digits=20,
-                                                                      decimal_places=2))))
+    qs = (
+        ItemStock.objects.filter(store=store)
+        .select_related("item", "item__category")
+        .annotate(
+            reorder_point=Subquery(rule.values("reorder_point")[:1]),
+            value=ExpressionWrapper(
+                F("on_hand") * F("item__average_cost"),
+                output_field=DecimalField(max_digits=20, decimal_places=2),
+            ),
+        )
+    )
     if query:
-        qs = qs.filter(Q(item__name__icontains=query) | Q(item__sku__iexact=query)
-                       | Q(item__gtin=query))
+        qs = qs.filter(
+            Q(item__name__icontains=query) | Q(item__sku__iexact=query) | Q(item__gtin=query)
+        )
     if category:
         qs = qs.filter(item__category_id=category)
     if status == "low":
@@ -157,22 +190,31 @@ def stock_list(*, store: Store, query: str = "", category: int | None = None,
 
 def item_stock_by_store(*, item: Item, user) -> list[ItemStock]:
     stores = stores_for(user=user).filter(organisation_id=item.organisation_id)
-    return list(ItemStock.objects.filter(item=item, store__in=stores).select_related("store")
-                .order_by("store__name"))
+    return list(
+        ItemStock.objects.filter(item=item, store__in=stores)
+        .select_related("store")
+        .order_by("store__name")
+    )
 
 
 def item_levels(*, item: Item, store: Store) -> list[StockLevel]:
-    return list(StockLevel.objects.filter(item=item, store=store).exclude(quantity=0)
-                .select_related("location", "batch")
-                .order_by(F("batch__expires_on").asc(nulls_last=True), "location__code"))
+    return list(
+        StockLevel.objects.filter(item=item, store=store)
+        .exclude(quantity=0)
+        .select_related("location", "batch")
+        .order_by(F("batch__expires_on").asc(nulls_last=True), "location__code")
+    )
 
 
 def item_movements(*, item: Item, store: Store | None = None, limit: int = 50):
     qs = Movement.objects.filter(item=item)
     if store is not None:
         qs = qs.filter(store=store)
-    return list(qs.select_related("location", "batch", "user", "store")
-                .order_by("-created_at", "-id")[:limit])
+    return list(
+        qs.select_related("location", "batch", "user", "store").order_by("-created_at", "-id")[
+            :limit
+        ]
+    )
 
 
 def movements_for(*, store: Store, kind: str = "", since: date | None = None):
@@ -186,16 +228,20 @@ def movements_for(*, store: Store, kind: str = "", since: date | None = None):
 
 def location_tree(*, store: Store) -> list[dict]:
     """Areas with their bins, and how full each is."""
-    held = dict(StockLevel.objects.filter(store=store).values("location_id")
-                .annotate(q=Sum("quantity")).values_list("location_id", "q"))
+    held = dict(
+        StockLevel.objects.filter(store=store)
+        .values("location_id")
+        .annotate(q=Sum("quantity"))
+        .values_list("location_id", "q")
+    )
     rows = []
     locs = list(Location.objects.filter(store=store).order_by("code"))
     for loc in locs:
         used = held.get(loc.pk) or ZERO
-        pct = (int(min(used / loc.capacity_units * 100, 100))
-               if loc.capacity_units else None)
-        rows.append({"location": loc, "used": used, "percent": pct,
-                     "depth": 1 if loc.parent_id else 0})
+        pct = int(min(used / loc.capacity_units * 100, 100)) if loc.capacity_units else None
+        rows.append(
+            {"location": loc, "used": used, "percent": pct, "depth": 1 if loc.parent_id else 0}
+        )
     by_parent: dict = {}
     for row in rows:
         by_parent.setdefault(row["location"].parent_id, []).append(row)
@@ -207,9 +253,12 @@ def location_tree(*, store: Store) -> list[dict]:
 
 
 def count_sheet(*, location: Location) -> list[StockLevel]:
-    return list(StockLevel.objects.filter(location=location).exclude(
-        quantity=0, batch__isnull=False).select_related("item", "batch")
-        .order_by("item__name", "batch__expires_on"))
+    return list(
+        StockLevel.objects.filter(location=location)
+        .exclude(quantity=0, batch__isnull=False)
+        .select_related("item", "batch")
+        .order_by("item__name", "batch__expires_on")
+    )
 
 
 # --- alerts and counts ----------------------------------------------------------------------
@@ -217,28 +266,43 @@ def count_sheet(*, location: Location) -> list[StockLevel]:
 
 def alert_counts(*, stores) -> dict[str, int]:
     stores = list(stores)
-    active = (AlertState.objects.filter(store__in=stores, active=True).values("kind")
-              .annotate(n=Count("id")))
+    active = (
+        AlertState.objects.filter(store__in=stores, active=True)
+        .values("kind")
+        .annotate(n=Count("id"))
+    )
     counts = {row["kind"]: row["n"] for row in active}
     overdue = PurchaseOrder.objects.filter(
-        store__in=stores, status__in=[PurchaseOrder.Status.SENT, PurchaseOrder.Status.PARTIAL],
-        expected_on__lt=timezone.localdate()).count()
-    return {"low": counts.get("low", 0), "out": counts.get("out", 0),
-            "expiring": counts.get("expiring", 0), "overstock": counts.get("overstock", 0),
-            "slow": counts.get("slow", 0), "overdue": overdue}
+        store__in=stores,
+        status__in=[PurchaseOrder.Status.SENT, PurchaseOrder.Status.PARTIAL],
+        expected_on__lt=timezone.localdate(),
+    ).count()
+    return {
+        "low": counts.get("low", 0),
+        "out": counts.get("out", 0),
+        "expiring": counts.get("expiring", 0),
+        "overstock": counts.get("overstock", 0),
+        "slow": counts.get("slow", 0),
+        "overdue": overdue,
+    }
 
 
 def active_alerts(*, store: Store, limit: int = 50) -> list[AlertState]:
-    return list(AlertState.objects.filter(store=store, active=True)
-                .select_related("item", "batch").order_by("kind", "item__name")[:limit])
+    return list(
+        AlertState.objects.filter(store=store, active=True)
+        .select_related("item", "batch")
+        .order_by("kind", "item__name")[:limit]
+    )
 
 
 def expiring_batches(*, store: Store, days: int = 7) -> list[dict]:
     horizon = timezone.localdate() + timedelta(days=days)
-    rows = (StockLevel.objects.filter(store=store, quantity__gt=0,
-                                      batch__expires_on__lte=horizon)
-            .values("item__name", "item_id", "batch__code", "batch__expires_on")
-            .annotate(q=Sum("quantity")).order_by("batch__expires_on"))
+    rows = (
+        StockLevel.objects.filter(store=store, quantity__gt=0, batch__expires_on__lte=horizon)
+        .values("item__name", "item_id", "batch__code", "batch__expires_on")
+        .annotate(q=Sum("quantity"))
+        .order_by("batch__expires_on")
+    )
     return list(rows)
 
 
@@ -266,9 +330,11 @@ def _round_to_pack(qty: Decimal, item: Item) -> Decimal:
 def on_order(*, store: Store) -> dict[int, Decimal]:
     from concierge.inventory.models import PurchaseOrderLine
 
-    rows = (PurchaseOrderLine.objects.filter(order__store=store,
-                                             order__status__in=PurchaseOrder.OPEN)
-            .values("item_id").annotate(q=Sum(F("quantity") - F("received"))))
+    rows = (
+        PurchaseOrderLine.objects.filter(order__store=store, order__status__in=PurchaseOrder.OPEN)
+        .values("item_id")
+        .annotate(q=Sum(F("quantity") - F("received")))
+    )
     return {r["item_id"]: r["q"] for r in rows}
 
 
@@ -279,12 +345,28 @@ def reorder_suggestions(*, user, store: Store) -> list[Suggestion]:
     from concierge.inventory import forecast_link
 
     pending = on_order(store=store)
-    rules = (ReorderRule.objects.filter(store=store).select_related("item__supplier")
-             .annotate(on_hand=Coalesce(Subquery(ItemStock.objects.filter(
-                 item=OuterRef("item_id"), store=store).values("on_hand")[:1]), Value(ZERO)),
-                 in_transit=Coalesce(Subquery(ItemStock.objects.filter(
-                     item=OuterRef("item_id"), store=store).values("in_transit")[:1]),
-                     Value(ZERO))))
+    rules = (
+        ReorderRule.objects.filter(store=store)
+        .select_related("item__supplier")
+        .annotate(
+            on_hand=Coalesce(
+                Subquery(
+                    ItemStock.objects.filter(item=OuterRef("item_id"), store=store).values(
+                        "on_hand"
+                    )[:1]
+                ),
+                Value(ZERO),
+            ),
+            in_transit=Coalesce(
+                Subquery(
+                    ItemStock.objects.filter(item=OuterRef("item_id"), store=store).values(
+                        "in_transit"
+                    )[:1]
+                ),
+                Value(ZERO),
+            ),
+        )
+    )
     planned = forecast_link.plans(store=store) if store.use_forecast else {}
     out = []
     for rule in rules:
@@ -302,20 +384,28 @@ def reorder_suggestions(*, user, store: Store) -> list[Suggestion]:
             # Never order more than sells before it expires.
             daily = daily_demand(item=item, store=store)
             if daily > 0:
-                qty = min(qty, max(daily * Decimal(item.shelf_life_days) - position,
-                                   Decimal(1)))
+                qty = min(qty, max(daily * Decimal(item.shelf_life_days) - position, Decimal(1)))
         need = max(qty, point - position + 1)
-        out.append(Suggestion(item=item, supplier=item.supplier, on_hand=rule.on_hand,
-                              on_order=pending.get(item.pk, ZERO), in_transit=rule.in_transit,
-                              reorder_point=point, quantity=_round_to_pack(need, item),
-                              source=source))
+        out.append(
+            Suggestion(
+                item=item,
+                supplier=item.supplier,
+                on_hand=rule.on_hand,
+                on_order=pending.get(item.pk, ZERO),
+                in_transit=rule.in_transit,
+                reorder_point=point,
+                quantity=_round_to_pack(need, item),
+                source=source,
+            )
+        )
     return sorted(out, key=lambda s: (s.supplier.name if s.supplier else "~", s.item.name))
 
 
 def daily_demand(*, item: Item, store: Store, days: int = 28) -> Decimal:
     since = timezone.now() - timedelta(days=days)
-    sold = Movement.objects.filter(item=item, store=store, kind__in=[K.SALE, K.RETURN],
-                                   created_at__gte=since).aggregate(s=Sum("quantity"))["s"]
+    sold = Movement.objects.filter(
+        item=item, store=store, kind__in=[K.SALE, K.RETURN], created_at__gte=since
+    ).aggregate(s=Sum("quantity"))["s"]
     return (-(sold or ZERO)) / days
 
 
@@ -324,8 +414,12 @@ def daily_demand(*, item: Item, store: Store, days: int = 28) -> Decimal:
 
 def network_organisations(*, organisation) -> list[int]:
     nets = NetworkMember.objects.filter(organisation=organisation).values("network")
-    return list(NetworkMember.objects.filter(network__in=nets).exclude(
-        organisation=organisation).values_list("organisation_id", flat=True).distinct())
+    return list(
+        NetworkMember.objects.filter(network__in=nets)
+        .exclude(organisation=organisation)
+        .values_list("organisation_id", flat=True)
+        .distinct()
+    )
 
 
 def network_availability(*, user, item: Item) -> list[dict]:
@@ -336,61 +430,93 @@ def network_availability(*, user, item: Item) -> list[dict]:
     rows = []
     own = ItemStock.objects.filter(item=item).select_related("store__organisation")
     for s in own:
-        rows.append({"store": s.store, "organisation": s.store.organisation, "item": item,
-                     "available": s.on_hand - s.reserved, "in_transit": s.in_transit,
-                     "own": True, "price": item.price})
+        rows.append(
+            {
+                "store": s.store,
+                "organisation": s.store.organisation,
+                "item": item,
+                "available": s.on_hand - s.reserved,
+                "in_transit": s.in_transit,
+                "own": True,
+                "price": item.price,
+            }
+        )
     if item.gtin:
         others = network_organisations(organisation=item.organisation)
-        shared = set(InventorySettings.objects.filter(
-            organisation_id__in=others, share_prices_in_network=True).values_list(
-            "organisation_id", flat=True))
-        for s in (ItemStock.objects.filter(item__gtin=item.gtin,
-                                           store__organisation_id__in=others)
-                  .select_related("store__organisation", "item")):
-            rows.append({"store": s.store, "organisation": s.store.organisation,
-                         "item": s.item, "available": s.on_hand - s.reserved,
-                         "in_transit": s.in_transit, "own": False,
-                         "price": s.item.price if s.store.organisation_id in shared else None})
+        shared = set(
+            InventorySettings.objects.filter(
+                organisation_id__in=others, share_prices_in_network=True
+            ).values_list("organisation_id", flat=True)
+        )
+        for s in ItemStock.objects.filter(
+            item__gtin=item.gtin, store__organisation_id__in=others
+        ).select_related("store__organisation", "item"):
+            rows.append(
+                {
+                    "store": s.store,
+                    "organisation": s.store.organisation,
+                    "item": s.item,
+                    "available": s.on_hand - s.reserved,
+                    "in_transit": s.in_transit,
+                    "own": False,
+                    "price": s.item.price if s.store.organisation_id in shared else None,
+                }
+            )
     return sorted(rows, key=lambda r: (not r["own"], r["organisation"].name, r["store"].name))
 
 
 def transfer_sources(*, user, store: Store) -> QuerySet[Store]:
     orgs = [store.organisation_id, *network_organisations(organisation=store.organisation)]
-    return Store.objects.filter(organisation_id__in=orgs).exclude(pk=store.pk).select_related(
-        "organisation").order_by("organisation__name", "name")
+    return (
+        Store.objects.filter(organisation_id__in=orgs)
+        .exclude(pk=store.pk)
+        .select_related("organisation")
+        .order_by("organisation__name", "name")
+    )
 
 
 # --- valuation and reports ------------------------------------------------------------------
 
-VALUE = ExpressionWrapper(F("on_hand") * F("item__average_cost"),
-                          output_field=DecimalField(max_digits=20, decimal_places=4))
+VALUE = ExpressionWrapper(
+    F("on_hand") * F("item__average_cost"),
+    output_field=DecimalField(max_digits=20, decimal_places=4),
+)
 
 
 def value_by_store(*, organisation) -> list[dict]:
-    return list(ItemStock.objects.filter(store__organisation=organisation)
-                .values("store__name").annotate(units=Sum("on_hand"), value=Sum(VALUE))
-                .order_by("store__name"))
+    return list(
+        ItemStock.objects.filter(store__organisation=organisation)
+        .values("store__name")
+        .annotate(units=Sum("on_hand"), value=Sum(VALUE))
+        .order_by("store__name")
+    )
 
 
 def value_by_category(*, organisation, store: Store | None = None) -> list[dict]:
     qs = ItemStock.objects.filter(store__organisation=organisation)
     if store is not None:
         qs = qs.filter(store=store)
-    return list(qs.values("item__category__name").annotate(units=Sum("on_hand"),
-                                                           value=Sum(VALUE))
-                .order_by("item__category__name"))
+    return list(
+        qs.values("item__category__name")
+        .annotate(units=Sum("on_hand"), value=Sum(VALUE))
+        .order_by("item__category__name")
+    )
 
 
 def fifo_value(*, store: Store) -> Decimal:
     """Stock value if each unit on hand is costed at the most recent receipts (FIFO: the
     oldest units left first, so what remains is the newest)."""
     total = ZERO
-    stocks = dict(ItemStock.objects.filter(store=store, on_hand__gt=0).values_list(
-        "item_id", "on_hand"))
-    receipts = (Movement.objects.filter(store=store, kind__in=[K.RECEIVE, K.TRANSFER_IN],
-                                        item_id__in=stocks)
-                .order_by("item_id", "-created_at", "-id")
-                .values_list("item_id", "quantity", "unit_cost"))
+    stocks = dict(
+        ItemStock.objects.filter(store=store, on_hand__gt=0).values_list("item_id", "on_hand")
+    )
+    receipts = (
+        Movement.objects.filter(
+            store=store, kind__in=[K.RECEIVE, K.TRANSFER_IN], item_id__in=stocks
+        )
+        .order_by("item_id", "-created_at", "-id")
+        .values_list("item_id", "quantity", "unit_cost")
+    )
     left = dict(stocks)
     for item_id, qty, cost in receipts.iterator():
         need = left.get(item_id, ZERO)
@@ -399,8 +525,11 @@ def fifo_value(*, store: Store) -> Decimal:
         take = min(qty, need)
         total += take * cost
         left[item_id] = need - take
-    fallback = dict(Item.objects.filter(pk__in=[i for i, q in left.items() if q > 0])
-                    .values_list("pk", "average_cost"))
+    fallback = dict(
+        Item.objects.filter(pk__in=[i for i, q in left.items() if q > 0]).values_list(
+            "pk", "average_cost"
+        )
+    )
     for item_id, need in left.items():
         if need > 0:
             total += need * fallback.get(item_id, ZERO)
@@ -409,9 +538,13 @@ def fifo_value(*, store: Store) -> Decimal:
 
 def movements_over_time(*, store: Store, days: int = 90) -> list[dict]:
     since = timezone.now() - timedelta(days=days)
-    return list(Movement.objects.filter(store=store, created_at__gte=since)
-                .annotate(day=TruncDate("created_at")).values("day", "kind")
-                .annotate(q=Sum("quantity")).order_by("day"))
+    return list(
+        Movement.objects.filter(store=store, created_at__gte=since)
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "kind")
+        .annotate(q=Sum("quantity"))
+        .order_by("day")
+    )
 
 
 @dataclass
@@ -428,16 +561,27 @@ class Turnover:
 def turnover(*, store: Store, days: int = 90, limit: int | None = None) -> list[Turnover]:
     """Units sold (net of returns), revenue, margin, days of cover and annualised turnover."""
     since = timezone.now() - timedelta(days=days)
-    sales = {r["item_id"]: r for r in Movement.objects.filter(
-        store=store, kind__in=[K.SALE, K.RETURN], created_at__gte=since)
-        .values("item_id").annotate(
+    sales = {
+        r["item_id"]: r
+        for r in Movement.objects.filter(
+            store=store, kind__in=[K.SALE, K.RETURN], created_at__gte=since
+        )
+        .values("item_id")
+        .annotate(
             q=Sum("quantity"),
-            revenue=Sum(Case(When(unit_price__isnull=False,
-                                  then=-F("quantity") * F("unit_price")),
-                             default=Value(ZERO),
-                             output_field=DecimalField(max_digits=20, decimal_places=4))),
-            cogs=Sum(-F("quantity") * F("unit_cost"),
-                     output_field=DecimalField(max_digits=20, decimal_places=4)))}
+            revenue=Sum(
+                Case(
+                    When(unit_price__isnull=False, then=-F("quantity") * F("unit_price")),
+                    default=Value(ZERO),
+                    output_field=DecimalField(max_digits=20, decimal_places=4),
+                )
+            ),
+            cogs=Sum(
+                -F("quantity") * F("unit_cost"),
+                output_field=DecimalField(max_digits=20, decimal_places=4),
+            ),
+        )
+    }
     out = []
     for stock in ItemStock.objects.filter(store=store).select_related("item"):
         r = sales.get(stock.item_id, {})
@@ -446,34 +590,47 @@ def turnover(*, store: Store, days: int = 90, limit: int | None = None) -> list[
         cover = float(stock.on_hand) / per_day if per_day > 0 else None
         avg_stock_value = float(stock.on_hand * stock.item.average_cost)
         cogs = float(r.get("cogs") or 0)
-        out.append(Turnover(
-            item=stock.item, on_hand=stock.on_hand, sold=sold,
-            revenue=Decimal(r.get("revenue") or 0).quantize(Decimal("0.01")),
-            margin=Decimal((r.get("revenue") or 0) - (r.get("cogs") or 0)).quantize(
-                Decimal("0.01")),
-            days_of_cover=round(cover, 1) if cover is not None else None,
-            turnover=round(cogs * 365 / days / avg_stock_value, 2) if avg_stock_value else None))
+        out.append(
+            Turnover(
+                item=stock.item,
+                on_hand=stock.on_hand,
+                sold=sold,
+                revenue=Decimal(r.get("revenue") or 0).quantize(Decimal("0.01")),
+                margin=Decimal((r.get("revenue") or 0) - (r.get("cogs") or 0)).quantize(
+                    Decimal("0.01")
+                ),
+                days_of_cover=round(cover, 1) if cover is not None else None,
+                turnover=round(cogs * 365 / days / avg_stock_value, 2) if avg_stock_value else None,
+            )
+        )
     out.sort(key=lambda t: t.revenue, reverse=True)
     return out[:limit] if limit else out
 
 
 def dead_stock(*, store: Store, days: int = 60) -> list[ItemStock]:
     cutoff = timezone.now() - timedelta(days=days)
-    return list(ItemStock.objects.filter(store=store, on_hand__gt=0).filter(
-        Q(last_sale_at__lt=cutoff) | Q(last_sale_at__isnull=True)).select_related("item")
-        .order_by("last_sale_at"))
+    return list(
+        ItemStock.objects.filter(store=store, on_hand__gt=0)
+        .filter(Q(last_sale_at__lt=cutoff) | Q(last_sale_at__isnull=True))
+        .select_related("item")
+        .order_by("last_sale_at")
+    )
 
 
 def expiry_losses(*, organisation, days: int = 90) -> list[dict]:
     since = timezone.now() - timedelta(days=days)
-    return list(Movement.objects.filter(organisation=organisation, kind=K.WRITE_OFF,
-                                        created_at__gte=since)
-                .values("store__name", "reason")
-                .annotate(units=Sum("quantity"),
-                          value=Sum(F("quantity") * F("unit_cost"),
-                                    output_field=DecimalField(max_digits=20,
-                                                              decimal_places=4)))
-                .order_by("store__name", "reason"))
+    return list(
+        Movement.objects.filter(organisation=organisation, kind=K.WRITE_OFF, created_at__gte=since)
+        .values("store__name", "reason")
+        .annotate(
+            units=Sum("quantity"),
+            value=Sum(
+                F("quantity") * F("unit_cost"),
+                output_field=DecimalField(max_digits=20, decimal_places=4),
+            ),
+        )
+        .order_by("store__name", "reason")
+    )
 
 
 def supplier_performance(*, organisation) -> list[dict]:
@@ -483,56 +640,91 @@ def supplier_performance(*, organisation) -> list[dict]:
     out = []
     for supplier in Supplier.objects.filter(organisation=organisation):
         orders = PurchaseOrder.objects.filter(supplier=supplier).exclude(
-            status__in=[PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED])
+            status__in=[PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED]
+        )
         lines = PurchaseOrderLine.objects.filter(order__in=orders).aggregate(
-            ordered=Sum("quantity"), received=Sum("received"))
+            ordered=Sum("quantity"), received=Sum("received")
+        )
         days = []
         for po in orders.filter(sent_at__isnull=False):
             first = Movement.objects.filter(po_line__order=po).order_by("created_at").first()
             if first:
                 days.append((first.created_at - po.sent_at).total_seconds() / 86400)
         ordered = lines["ordered"] or ZERO
-        out.append({"supplier": supplier, "orders": orders.count(),
-                    "lead_time_days": supplier.lead_time_days,
-                    "actual_lead_days": round(sum(days) / len(days), 1) if days else None,
-                    "fill_rate": round(float((lines["received"] or ZERO) / ordered) * 100, 1)
-                    if ordered else None})
+        out.append(
+            {
+                "supplier": supplier,
+                "orders": orders.count(),
+                "lead_time_days": supplier.lead_time_days,
+                "actual_lead_days": round(sum(days) / len(days), 1) if days else None,
+                "fill_rate": round(float((lines["received"] or ZERO) / ordered) * 100, 1)
+                if ordered
+                else None,
+            }
+        )
     return out
 
 
 def store_performance(*, organisation, days: int = 30) -> list[dict]:
     since = timezone.now() - timedelta(days=days)
-    sales = {r["store_id"]: r for r in Movement.objects.filter(
-        organisation=organisation, kind__in=[K.SALE, K.RETURN], created_at__gte=since)
-        .values("store_id").annotate(
+    sales = {
+        r["store_id"]: r
+        for r in Movement.objects.filter(
+            organisation=organisation, kind__in=[K.SALE, K.RETURN], created_at__gte=since
+        )
+        .values("store_id")
+        .annotate(
             units=Sum("quantity"),
-            revenue=Sum(Coalesce(-F("quantity") * F("unit_price"), Value(ZERO)),
-                        output_field=DecimalField(max_digits=20, decimal_places=4)))}
-    value = {r["store_id"]: r["v"] for r in ItemStock.objects.filter(
-        store__organisation=organisation).values("store_id").annotate(v=Sum(VALUE))}
+            revenue=Sum(
+                Coalesce(-F("quantity") * F("unit_price"), Value(ZERO)),
+                output_field=DecimalField(max_digits=20, decimal_places=4),
+            ),
+        )
+    }
+    value = {
+        r["store_id"]: r["v"]
+        for r in ItemStock.objects.filter(store__organisation=organisation)
+        .values("store_id")
+        .annotate(v=Sum(VALUE))
+    }
     out = []
     for store in Store.objects.filter(organisation=organisation):
         r = sales.get(store.pk, {})
-        out.append({"store": store, "units": -(r.get("units") or ZERO),
-                    "revenue": Decimal(r.get("revenue") or 0).quantize(Decimal("0.01")),
-                    "stock_value": Decimal(value.get(store.pk) or 0).quantize(Decimal("0.01"))})
+        out.append(
+            {
+                "store": store,
+                "units": -(r.get("units") or ZERO),
+                "revenue": Decimal(r.get("revenue") or 0).quantize(Decimal("0.01")),
+                "stock_value": Decimal(value.get(store.pk) or 0).quantize(Decimal("0.01")),
+            }
+        )
     return out
 
 
 def forecast_for(*, item: Item, store: Store) -> list[DemandForecast]:
-    return list(DemandForecast.objects.filter(item=item, store=store,
-                                              day__gte=timezone.localdate()).order_by("day"))
+    return list(
+        DemandForecast.objects.filter(
+            item=item, store=store, day__gte=timezone.localdate()
+        ).order_by("day")
+    )
 
 
 def daily_sales(*, item: Item, store: Store, days: int = 120) -> list[tuple[date, float]]:
     since = timezone.now() - timedelta(days=days)
-    rows = dict(Movement.objects.filter(item=item, store=store, kind__in=[K.SALE, K.RETURN],
-                                        created_at__gte=since)
-                .annotate(day=TruncDate("created_at")).values("day")
-                .annotate(q=Sum("quantity")).values_list("day", "q"))
+    rows = dict(
+        Movement.objects.filter(
+            item=item, store=store, kind__in=[K.SALE, K.RETURN], created_at__gte=since
+        )
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(q=Sum("quantity"))
+        .values_list("day", "q")
+    )
     start = timezone.localdate() - timedelta(days=days)
-    return [(start + timedelta(days=i), -float(rows.get(start + timedelta(days=i), 0)))
-            for i in range(days + 1)]
+    return [
+        (start + timedelta(days=i), -float(rows.get(start + timedelta(days=i), 0)))
+        for i in range(days + 1)
+    ]
 
 
 def categories_for(*, organisation) -> QuerySet[Category]:

@@ -72,8 +72,12 @@ def _locked(model, **lookup):
 def _whole_units(item: Item, quantity: Decimal, field_name: str = "quantity") -> None:
     counted = item.unit in (Item.Unit.EACH, Item.Unit.PACK, Item.Unit.BOX)
     if counted and quantity != quantity.to_integral_value():
-        raise ValidationError({field_name: _("%(item)s is counted in whole %(unit)s.") % {
-            "item": item.name, "unit": item.get_unit_display()}})
+        raise ValidationError(
+            {
+                field_name: _("%(item)s is counted in whole %(unit)s.")
+                % {"item": item.name, "unit": item.get_unit_display()}
+            }
+        )
 
 
 def _check_capacity(location: Location, adding: Decimal) -> None:
@@ -82,11 +86,22 @@ def _check_capacity(location: Location, adding: Decimal) -> None:
     held = StockLevel.objects.filter(location=location).aggregate(s=Sum("quantity"))["s"] or ZERO
     if held + adding > location.capacity_units:
         room = max(location.capacity_units - held, ZERO)
-        raise ValidationError({"location": _(
-            "Location %(loc)s is full: it holds %(held)s of %(cap)s units, so there is room "
-            "for %(room)s, not %(qty)s. Choose another bin.") % {
-            "loc": location.code, "held": _fmt(held), "cap": _fmt(location.capacity_units),
-            "room": _fmt(room), "qty": _fmt(adding)}})
+        raise ValidationError(
+            {
+                "location": _(
+                    "Location %(loc)s is full: it holds %(held)s of %(cap)s units, so there is "
+                    "room "
+                    "for %(room)s, not %(qty)s. Choose another bin."
+                )
+                % {
+                    "loc": location.code,
+                    "held": _fmt(held),
+                    "cap": _fmt(location.capacity_units),
+                    "room": _fmt(room),
+                    "qty": _fmt(adding),
+                }
+            }
+        )
 
 
 def _fmt(value: Decimal) -> str:
@@ -94,19 +109,33 @@ def _fmt(value: Decimal) -> str:
     return f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
 
 
-def _post(*, kind: str, item: Item, store: Store, location: Location, batch: Batch | None,
-          quantity: Decimal, user=None, unit_cost: Decimal | None = None,
-          unit_price: Decimal | None = None, allow_negative: bool | None = None,
-          check_reserved: bool = False, at=None, stock: ItemStock | None = None,
-          level: StockLevel | None = None, **refs) -> Movement:
+def _post(
+    *,
+    kind: str,
+    item: Item,
+    store: Store,
+    location: Location,
+    batch: Batch | None,
+    quantity: Decimal,
+    user=None,
+    unit_cost: Decimal | None = None,
+    unit_price: Decimal | None = None,
+    allow_negative: bool | None = None,
+    check_reserved: bool = False,
+    at=None,
+    stock: ItemStock | None = None,
+    level: StockLevel | None = None,
+    **refs,
+) -> Movement:
     """Write one ledger line and update the stock rows it touches (already inside atomic).
     `stock` and `level` may be passed when the caller already holds their row locks."""
     quantity = Decimal(quantity)
     if quantity == 0:
         raise ValidationError({"quantity": _("The quantity cannot be zero.")})
     if location.store_id != store.pk:
-        raise ValidationError({"location": _("That location is not in %(store)s.") % {
-            "store": store.name}})
+        raise ValidationError(
+            {"location": _("That location is not in %(store)s.") % {"store": store.name}}
+        )
     allow_negative = store.allow_negative_stock if allow_negative is None else allow_negative
     if stock is None:
         stock = _locked(ItemStock, item=item, store=store)
@@ -115,16 +144,35 @@ def _post(*, kind: str, item: Item, store: Store, location: Location, batch: Bat
     if quantity < 0 and not allow_negative:
         if level.quantity + quantity < 0:
             where = f"{location.code}" + (f" / {batch.code}" if batch else "")
-            raise ValidationError({"quantity": _(
-                "Only %(have)s %(unit)s of %(item)s at %(where)s; cannot take %(qty)s.") % {
-                "have": _fmt(level.quantity), "unit": item.get_unit_display(), "item": item.name,
-                "where": where, "qty": _fmt(-quantity)}})
+            raise ValidationError(
+                {
+                    "quantity": _(
+                        "Only %(have)s %(unit)s of %(item)s at %(where)s; cannot take %(qty)s."
+                    )
+                    % {
+                        "have": _fmt(level.quantity),
+                        "unit": item.get_unit_display(),
+                        "item": item.name,
+                        "where": where,
+                        "qty": _fmt(-quantity),
+                    }
+                }
+            )
         if check_reserved and stock.on_hand - stock.reserved + quantity < 0:
-            raise ValidationError({"quantity": _(
-                "%(reserved)s %(unit)s of %(item)s are reserved for online orders; only "
-                "%(free)s are free to sell.") % {
-                "reserved": _fmt(stock.reserved), "unit": item.get_unit_display(),
-                "item": item.name, "free": _fmt(max(stock.on_hand - stock.reserved, ZERO))}})
+            raise ValidationError(
+                {
+                    "quantity": _(
+                        "%(reserved)s %(unit)s of %(item)s are reserved for online orders; only "
+                        "%(free)s are free to sell."
+                    )
+                    % {
+                        "reserved": _fmt(stock.reserved),
+                        "unit": item.get_unit_display(),
+                        "item": item.name,
+                        "free": _fmt(max(stock.on_hand - stock.reserved, ZERO)),
+                    }
+                }
+            )
     if quantity > 0:
         _check_capacity(location, quantity)
     level.quantity += quantity
@@ -138,9 +186,19 @@ def _post(*, kind: str, item: Item, store: Store, location: Location, batch: Bat
     stock.save(update_fields=update)
     cost = item.average_cost if unit_cost is None else unit_cost
     movement = Movement.objects.create(
-        organisation_id=store.organisation_id, store=store, location=location, item=item,
-        batch=batch, kind=kind, quantity=quantity, unit_cost=cost, unit_price=unit_price,
-        user=user if user is not None and user.pk else None, created_at=now, **refs)
+        organisation_id=store.organisation_id,
+        store=store,
+        location=location,
+        item=item,
+        batch=batch,
+        kind=kind,
+        quantity=quantity,
+        unit_cost=cost,
+        unit_price=unit_price,
+        user=user if user is not None and user.pk else None,
+        created_at=now,
+        **refs,
+    )
     _after_change(item=item, store=store, stock=stock)
     return movement
 
@@ -166,18 +224,24 @@ def _after_change(*, item: Item, store: Store, stock: ItemStock) -> None:
 
 
 def default_location(store: Store) -> Location:
-    loc = store.locations.filter(kind=Location.Kind.BIN).order_by("code").first() or \
-        store.locations.order_by("code").first()
+    loc = (
+        store.locations.filter(kind=Location.Kind.BIN).order_by("code").first()
+        or store.locations.order_by("code").first()
+    )
     if loc is None:
-        raise ValidationError({"location": _("%(store)s has no locations yet.") % {
-            "store": store.name}})
+        raise ValidationError(
+            {"location": _("%(store)s has no locations yet.") % {"store": store.name}}
+        )
     return loc
 
 
 def _usual_quantity(*, item: Item, store: Store, kind: str) -> Decimal | None:
     """The largest of the last 20 movements of this kind — what 'usual' means here."""
-    recent = list(Movement.objects.filter(item=item, store=store, kind=kind)
-                  .order_by("-created_at").values_list("quantity", flat=True)[:20])
+    recent = list(
+        Movement.objects.filter(item=item, store=store, kind=kind)
+        .order_by("-created_at")
+        .values_list("quantity", flat=True)[:20]
+    )
     if len(recent) < 3:
         rule = ReorderRule.objects.filter(item=item, store=store).first()
         return rule.reorder_qty if rule and rule.reorder_qty > 0 else None
@@ -189,11 +253,24 @@ def _confirm_unusual(*, item, store, kind, quantity, confirm: bool, field_name="
         return
     usual = _usual_quantity(item=item, store=store, kind=kind)
     if usual and abs(quantity) > usual * UNUSUAL_FACTOR:
-        raise ValidationError({field_name: ValidationError(_(
-            "%(qty)s %(unit)s of %(item)s is far above the usual %(usual)s. Tick “confirm” "
-            "if this is right.") % {"qty": _fmt(abs(quantity)), "unit": item.get_unit_display(),
-                                    "item": item.name, "usual": _fmt(usual)},
-            code="confirm")})
+        raise ValidationError(
+            {
+                field_name: ValidationError(
+                    _(
+                        "%(qty)s %(unit)s of %(item)s is far above the usual %(usual)s. "
+                        "Tick “confirm” "
+                        "if this is right."
+                    )
+                    % {
+                        "qty": _fmt(abs(quantity)),
+                        "unit": item.get_unit_display(),
+                        "item": item.name,
+                        "usual": _fmt(usual),
+                    },
+                    code="confirm",
+                )
+            }
+        )
 
 
 # --- catalogue -----------------------------------------------------------------------------
@@ -205,13 +282,27 @@ def settings_for(organisation) -> InventorySettings:
 
 
 @transaction.atomic
-def create_store(*, user, organisation, code: str, name: str, city: str = "",
-                 manager=None, allow_negative_stock: bool = False) -> Store:
+def create_store(
+    *,
+    user,
+    organisation,
+    code: str,
+    name: str,
+    city: str = "",
+    manager=None,
+    allow_negative_stock: bool = False,
+) -> Store:
     require(user, "inventory.manage", organisation)
     if Store.objects.filter(organisation=organisation, code=code).exists():
         raise ValidationError({"code": _("A store with this code exists.")})
-    store = Store.objects.create(organisation=organisation, code=code, name=name, city=city,
-                                 manager=manager, allow_negative_stock=allow_negative_stock)
+    store = Store.objects.create(
+        organisation=organisation,
+        code=code,
+        name=name,
+        city=city,
+        manager=manager,
+        allow_negative_stock=allow_negative_stock,
+    )
     return store
 
 
@@ -226,16 +317,24 @@ def update_store(*, user, store: Store, **fields) -> Store:
 
 
 @transaction.atomic
-def create_location(*, user, store: Store, code: str, name: str, kind: str = Location.Kind.BIN,
-                    parent: Location | None = None,
-                    capacity_units: Decimal | None = None) -> Location:
+def create_location(
+    *,
+    user,
+    store: Store,
+    code: str,
+    name: str,
+    kind: str = Location.Kind.BIN,
+    parent: Location | None = None,
+    capacity_units: Decimal | None = None,
+) -> Location:
     require(user, "inventory.manage", store)
     if parent is not None and parent.store_id != store.pk:
         raise ValidationError({"parent": _("The area must be in the same store.")})
     if Location.objects.filter(store=store, code=code).exists():
         raise ValidationError({"code": _("A location with this code exists in this store.")})
-    return Location.objects.create(store=store, code=code, name=name, kind=kind, parent=parent,
-                                   capacity_units=capacity_units)
+    return Location.objects.create(
+        store=store, code=code, name=name, kind=kind, parent=parent, capacity_units=capacity_units
+    )
 
 
 def _validate_gtin(gtin: str) -> str:
@@ -248,14 +347,31 @@ def _validate_gtin(gtin: str) -> str:
     check = digits.pop()
     total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
     if (10 - total % 10) % 10 != check:
-        raise ValidationError({"gtin": _("The check digit of this GTIN is wrong — "
-                                         "was a digit mistyped?")})
+        raise ValidationError(
+            {"gtin": _("The check digit of this GTIN is wrong — was a digit mistyped?")}
+        )
     return gtin
 
 
-ITEM_FIELDS = ("name", "gtin", "category", "unit", "size", "colour", "cost", "price",
-               "tax_rate", "perishable", "shelf_life_days", "serialised", "supplier",
-               "pack_size", "minimum_order_qty", "active", "variant_of")
+ITEM_FIELDS = (
+    "name",
+    "gtin",
+    "category",
+    "unit",
+    "size",
+    "colour",
+    "cost",
+    "price",
+    "tax_rate",
+    "perishable",
+    "shelf_life_days",
+    "serialised",
+    "supplier",
+    "pack_size",
+    "minimum_order_qty",
+    "active",
+    "variant_of",
+)
 
 
 @transaction.atomic
@@ -267,11 +383,17 @@ def create_item(*, user, organisation, sku: str, name: str, **fields) -> Item:
     if Item.objects.filter(organisation=organisation, sku=sku).exists():
         raise ValidationError({"sku": _("An item with SKU %(sku)s exists.") % {"sku": sku}})
     fields["gtin"] = _validate_gtin(fields.get("gtin", ""))
-    if fields["gtin"] and Item.objects.filter(organisation=organisation,
-                                              gtin=fields["gtin"]).exists():
+    if (
+        fields["gtin"]
+        and Item.objects.filter(organisation=organisation, gtin=fields["gtin"]).exists()
+    ):
         raise ValidationError({"gtin": _("Another item already has this barcode.")})
-    item = Item(organisation=organisation, sku=sku, name=name,
-                **{k: v for k, v in fields.items() if k in ITEM_FIELDS})
+    item = Item(
+        organisation=organisation,
+        sku=sku,
+        name=name,
+        **{k: v for k, v in fields.items() if k in ITEM_FIELDS},
+    )
     _check_item(item)
     item.save()
     return item
@@ -294,9 +416,12 @@ def update_item(*, user, item: Item, **fields) -> Item:
     require(user, "inventory.manage", item)
     if "gtin" in fields:
         fields["gtin"] = _validate_gtin(fields["gtin"])
-        if fields["gtin"] and Item.objects.filter(organisation=item.organisation_id,
-                                                  gtin=fields["gtin"]).exclude(
-                pk=item.pk).exists():
+        if (
+            fields["gtin"]
+            and Item.objects.filter(organisation=item.organisation_id, gtin=fields["gtin"])
+            .exclude(pk=item.pk)
+            .exists()
+        ):
             raise ValidationError({"gtin": _("Another item already has this barcode.")})
     for name, value in fields.items():
         if name in ITEM_FIELDS:
@@ -314,17 +439,37 @@ def create_category(*, user, organisation, name: str) -> Category:
 
 
 @transaction.atomic
-def create_supplier(*, user, organisation, name: str, email: str = "", lead_time_days: int = 3,
-                    phone: str = "", minimum_order_value: Decimal = ZERO) -> Supplier:
+def create_supplier(
+    *,
+    user,
+    organisation,
+    name: str,
+    email: str = "",
+    lead_time_days: int = 3,
+    phone: str = "",
+    minimum_order_value: Decimal = ZERO,
+) -> Supplier:
     require(user, "inventory.manage", organisation)
-    return Supplier.objects.create(organisation=organisation, name=name, email=email,
-                                   phone=phone, lead_time_days=lead_time_days,
-                                   minimum_order_value=minimum_order_value)
+    return Supplier.objects.create(
+        organisation=organisation,
+        name=name,
+        email=email,
+        phone=phone,
+        lead_time_days=lead_time_days,
+        minimum_order_value=minimum_order_value,
+    )
 
 
 @transaction.atomic
-def set_reorder_rule(*, user, item: Item, store: Store, reorder_point: Decimal,
-                     reorder_qty: Decimal, max_qty: Decimal | None = None) -> ReorderRule:
+def set_reorder_rule(
+    *,
+    user,
+    item: Item,
+    store: Store,
+    reorder_point: Decimal,
+    reorder_qty: Decimal,
+    max_qty: Decimal | None = None,
+) -> ReorderRule:
     require(user, "inventory.manage", store)
     if item.organisation_id != store.organisation_id:
         raise ValidationError({"item": _("Not one of this organisation's items.")})
@@ -333,8 +478,10 @@ def set_reorder_rule(*, user, item: Item, store: Store, reorder_point: Decimal,
     if max_qty is not None and max_qty < reorder_point:
         raise ValidationError({"max_qty": _("The maximum must be above the reorder point.")})
     rule, _created = ReorderRule.objects.update_or_create(
-        item=item, store=store, defaults={"reorder_point": reorder_point,
-                                          "reorder_qty": reorder_qty, "max_qty": max_qty})
+        item=item,
+        store=store,
+        defaults={"reorder_point": reorder_point, "reorder_qty": reorder_qty, "max_qty": max_qty},
+    )
     from concierge.inventory import alerts
 
     stock = _locked(ItemStock, item=item, store=store)
@@ -350,11 +497,20 @@ def item_for_code(*, organisation, code: str) -> Item:
     code = (code or "").strip()
     if not code:
         raise ValidationError({"code": _("Scan or type a barcode.")})
-    item = (Item.objects.filter(organisation=organisation, gtin=code).first()
-            or Item.objects.filter(organisation=organisation, sku__iexact=code).first())
+    item = (
+        Item.objects.filter(organisation=organisation, gtin=code).first()
+        or Item.objects.filter(organisation=organisation, sku__iexact=code).first()
+    )
     if item is None:
-        raise ValidationError({"code": _("Unknown barcode %(code)s: no item has it. Check the "
-                                         "code or add the item first.") % {"code": code}})
+        raise ValidationError(
+            {
+                "code": _(
+                    "Unknown barcode %(code)s: no item has it. Check the "
+                    "code or add the item first."
+                )
+                % {"code": code}
+            }
+        )
     return item
 
 
@@ -378,9 +534,14 @@ class ReceiptLine:
 def _batch_for(line: ReceiptLine, today: date) -> Batch | None:
     item = line.item
     if line.expires_on is not None and line.expires_on < today:
-        raise ValidationError({"expires_on": _(
-            "The expiry date %(d)s of %(item)s is in the past — check the label.") % {
-            "d": line.expires_on.isoformat(), "item": item.name}})
+        raise ValidationError(
+            {
+                "expires_on": _(
+                    "The expiry date %(d)s of %(item)s is in the past — check the label."
+                )
+                % {"d": line.expires_on.isoformat(), "item": item.name}
+            }
+        )
     if line.manufactured_on and line.manufactured_on > today:
         raise ValidationError({"manufactured_on": _("The manufacture date is in the future.")})
     if not line.batch_code and item.perishable:
@@ -391,21 +552,34 @@ def _batch_for(line: ReceiptLine, today: date) -> Batch | None:
         return None
     if item.perishable and line.expires_on is None:
         line.expires_on = (line.manufactured_on or today) + timedelta(
-            days=item.shelf_life_days or 0)
+            days=item.shelf_life_days or 0
+        )
     batch, created = Batch.objects.get_or_create(
-        item=item, code=line.batch_code.strip(),
-        defaults={"expires_on": line.expires_on, "manufactured_on": line.manufactured_on})
+        item=item,
+        code=line.batch_code.strip(),
+        defaults={"expires_on": line.expires_on, "manufactured_on": line.manufactured_on},
+    )
     if not created and line.expires_on and batch.expires_on and batch.expires_on != line.expires_on:
-        raise ValidationError({"expires_on": _(
-            "Batch %(code)s already exists with expiry %(d)s.") % {
-            "code": batch.code, "d": batch.expires_on.isoformat()}})
+        raise ValidationError(
+            {
+                "expires_on": _("Batch %(code)s already exists with expiry %(d)s.")
+                % {"code": batch.code, "d": batch.expires_on.isoformat()}
+            }
+        )
     return batch
 
 
 @transaction.atomic
-def receive_stock(*, user, store: Store, lines: list[ReceiptLine], supplier: Supplier | None = None,
-                  delivery_note: str = "", purchase_order: PurchaseOrder | None = None,
-                  confirm: bool = False) -> list[Movement]:
+def receive_stock(
+    *,
+    user,
+    store: Store,
+    lines: list[ReceiptLine],
+    supplier: Supplier | None = None,
+    delivery_note: str = "",
+    purchase_order: PurchaseOrder | None = None,
+    confirm: bool = False,
+) -> list[Movement]:
     """Stock comes in — against a purchase order or ad hoc. Validates every line first."""
     require(user, "inventory.move_stock", store)
     if not lines:
@@ -416,13 +590,25 @@ def receive_stock(*, user, store: Store, lines: list[ReceiptLine], supplier: Sup
         supplier = purchase_order.supplier
     if supplier is not None and supplier.organisation_id != store.organisation_id:
         raise ValidationError({"supplier": _("Not one of this organisation's suppliers.")})
-    if delivery_note and supplier is not None and Movement.objects.filter(
-            organisation_id=store.organisation_id, kind=K.RECEIVE, supplier=supplier,
-            reference=delivery_note).exists():
-        raise ValidationError({"delivery_note": _(
-            "Delivery note %(note)s from %(supplier)s was already received. Receiving it "
-            "twice would double the stock.") % {"note": delivery_note,
-                                                 "supplier": supplier.name}})
+    if (
+        delivery_note
+        and supplier is not None
+        and Movement.objects.filter(
+            organisation_id=store.organisation_id,
+            kind=K.RECEIVE,
+            supplier=supplier,
+            reference=delivery_note,
+        ).exists()
+    ):
+        raise ValidationError(
+            {
+                "delivery_note": _(
+                    "Delivery note %(note)s from %(supplier)s was already received. Receiving it "
+                    "twice would double the stock."
+                )
+                % {"note": delivery_note, "supplier": supplier.name}
+            }
+        )
     today = timezone.localdate()
     movements = []
     for line in sorted(lines, key=lambda ln: ln.item.pk):
@@ -430,33 +616,50 @@ def receive_stock(*, user, store: Store, lines: list[ReceiptLine], supplier: Sup
         if item.organisation_id != store.organisation_id:
             raise ValidationError({"item": _("Not one of this organisation's items.")})
         if line.unit and line.unit != item.unit:
-            raise ValidationError({"unit": _(
-                "Unit mismatch: %(item)s is counted in %(unit)s, not %(given)s.") % {
-                "item": item.name, "unit": item.get_unit_display(), "given": line.unit}})
+            raise ValidationError(
+                {
+                    "unit": _("Unit mismatch: %(item)s is counted in %(unit)s, not %(given)s.")
+                    % {"item": item.name, "unit": item.get_unit_display(), "given": line.unit}
+                }
+            )
         quantity = Decimal(line.quantity)
         if quantity <= 0:
             raise ValidationError({"quantity": _("Receive a quantity above zero.")})
         _whole_units(item, quantity)
-        _confirm_unusual(item=item, store=store, kind=K.RECEIVE, quantity=quantity,
-                         confirm=confirm)
+        _confirm_unusual(item=item, store=store, kind=K.RECEIVE, quantity=quantity, confirm=confirm)
         batch = _batch_for(line, today)
         if item.serialised:
             if len(line.serials) != int(quantity):
-                raise ValidationError({"serials": _(
-                    "%(item)s needs one serial number per unit (%(n)s).") % {
-                    "item": item.name, "n": int(quantity)}})
+                raise ValidationError(
+                    {
+                        "serials": _("%(item)s needs one serial number per unit (%(n)s).")
+                        % {"item": item.name, "n": int(quantity)}
+                    }
+                )
             for serial in line.serials:
                 if SerialNumber.objects.filter(item=item, serial=serial).exists():
-                    raise ValidationError({"serials": _("Serial %(s)s is already known.") % {
-                        "s": serial}})
+                    raise ValidationError(
+                        {"serials": _("Serial %(s)s is already known.") % {"s": serial}}
+                    )
                 SerialNumber.objects.create(item=item, serial=serial, store=store)
         cost = item.cost if line.unit_cost is None else Decimal(line.unit_cost)
         _revalue(item, quantity=quantity, unit_cost=cost)
         location = line.location or default_location(store)
-        movements.append(_post(
-            kind=K.RECEIVE, item=item, store=store, location=location, batch=batch,
-            quantity=quantity, unit_cost=cost, user=user, supplier=supplier,
-            reference=delivery_note, po_line=line.po_line))
+        movements.append(
+            _post(
+                kind=K.RECEIVE,
+                item=item,
+                store=store,
+                location=location,
+                batch=batch,
+                quantity=quantity,
+                unit_cost=cost,
+                user=user,
+                supplier=supplier,
+                reference=delivery_note,
+                po_line=line.po_line,
+            )
+        )
     return movements
 
 
@@ -466,23 +669,37 @@ class Allocation:
     quantity: Decimal
 
 
-def fefo_allocation(*, item: Item, store: Store, quantity: Decimal,
-                    location: Location | None = None, lock: bool = False) -> list[Allocation]:
+def fefo_allocation(
+    *,
+    item: Item,
+    store: Store,
+    quantity: Decimal,
+    location: Location | None = None,
+    lock: bool = False,
+) -> list[Allocation]:
     """Which batches (and bins) to take `quantity` from: first expiry first out; expired
     batches are never suggested; stock without a batch after dated batches."""
     today = timezone.localdate()
     levels = StockLevel.objects.filter(item=item, store=store, quantity__gt=0).select_related(
-        "batch", "location")
+        "batch", "location"
+    )
     if location is not None:
         levels = levels.filter(location=location)
     if lock:
         levels = levels.select_for_update()
     ordered = sorted(
-        (lvl for lvl in levels if not (lvl.batch and lvl.batch.expires_on
-                                        and lvl.batch.expires_on < today)),
-        key=lambda lvl: (lvl.batch is None or lvl.batch.expires_on is None,
-                         lvl.batch.expires_on if lvl.batch and lvl.batch.expires_on else date.max,
-                         lvl.batch_id or 0, lvl.location.code))
+        (
+            lvl
+            for lvl in levels
+            if not (lvl.batch and lvl.batch.expires_on and lvl.batch.expires_on < today)
+        ),
+        key=lambda lvl: (
+            lvl.batch is None or lvl.batch.expires_on is None,
+            lvl.batch.expires_on if lvl.batch and lvl.batch.expires_on else date.max,
+            lvl.batch_id or 0,
+            lvl.location.code,
+        ),
+    )
     out, left = [], Decimal(quantity)
     for lvl in ordered:
         if left <= 0:
@@ -493,15 +710,27 @@ def fefo_allocation(*, item: Item, store: Store, quantity: Decimal,
     if left > 0:
         if store.allow_negative_stock:
             loc = location or default_location(store)
-            out.append(Allocation(level=StockLevel(item=item, store=store, location=loc),
-                                  quantity=left))
+            out.append(
+                Allocation(level=StockLevel(item=item, store=store, location=loc), quantity=left)
+            )
         else:
             have = Decimal(quantity) - left
-            raise ValidationError({"quantity": _(
-                "Only %(have)s %(unit)s of %(item)s can be sold at %(store)s (expired batches "
-                "excluded); cannot take %(qty)s.") % {
-                "have": _fmt(have), "unit": item.get_unit_display(), "item": item.name,
-                "store": store.name, "qty": _fmt(quantity)}})
+            raise ValidationError(
+                {
+                    "quantity": _(
+                        "Only %(have)s %(unit)s of %(item)s can be sold at %(store)s "
+                        "(expired batches "
+                        "excluded); cannot take %(qty)s."
+                    )
+                    % {
+                        "have": _fmt(have),
+                        "unit": item.get_unit_display(),
+                        "item": item.name,
+                        "store": store.name,
+                        "qty": _fmt(quantity),
+                    }
+                }
+            )
     return out
 
 
@@ -528,45 +757,79 @@ def _issue(*, kind, user, store, line: SaleLine, check_reserved: bool, **refs) -
         if line.batch.item_id != item.pk:
             raise ValidationError({"batch": _("That batch belongs to another item.")})
         if line.batch.expires_on and line.batch.expires_on < timezone.localdate():
-            raise ValidationError({"batch": _("Batch %(code)s expired on %(d)s; write it off "
-                                              "instead of selling it.") % {
-                "code": line.batch.code, "d": line.batch.expires_on.isoformat()}})
-        loc = line.location or StockLevel.objects.filter(
-            item=item, store=store, batch=line.batch, quantity__gt=0).values_list(
-            "location", flat=True).first()
-        location = line.location or Location.objects.filter(pk=loc).first() or \
-            default_location(store)
-        allocations = [Allocation(level=StockLevel(item=item, store=store, location=location,
-                                                   batch=line.batch), quantity=quantity)]
+            raise ValidationError(
+                {
+                    "batch": _(
+                        "Batch %(code)s expired on %(d)s; write it off instead of selling it."
+                    )
+                    % {"code": line.batch.code, "d": line.batch.expires_on.isoformat()}
+                }
+            )
+        loc = (
+            line.location
+            or StockLevel.objects.filter(item=item, store=store, batch=line.batch, quantity__gt=0)
+            .values_list("location", flat=True)
+            .first()
+        )
+        location = (
+            line.location or Location.objects.filter(pk=loc).first() or default_location(store)
+        )
+        allocations = [
+            Allocation(
+                level=StockLevel(item=item, store=store, location=location, batch=line.batch),
+                quantity=quantity,
+            )
+        ]
     else:
-        allocations = fefo_allocation(item=item, store=store, quantity=quantity,
-                                      location=line.location, lock=True)
+        allocations = fefo_allocation(
+            item=item, store=store, quantity=quantity, location=line.location, lock=True
+        )
     if item.serialised:
-        _mark_serials(item=item, store=store, serials=line.serials, quantity=quantity,
-                      status=SerialNumber.Status.SOLD)
+        _mark_serials(
+            item=item,
+            store=store,
+            serials=line.serials,
+            quantity=quantity,
+            status=SerialNumber.Status.SOLD,
+        )
     return [
-        _post(kind=kind, item=item, store=store, location=a.level.location, batch=a.level.batch,
-              quantity=-a.quantity, user=user, unit_price=line.unit_price,
-              check_reserved=check_reserved, stock=stock, level=a.level, **refs)
+        _post(
+            kind=kind,
+            item=item,
+            store=store,
+            location=a.level.location,
+            batch=a.level.batch,
+            quantity=-a.quantity,
+            user=user,
+            unit_price=line.unit_price,
+            check_reserved=check_reserved,
+            stock=stock,
+            level=a.level,
+            **refs,
+        )
         for a in allocations
     ]
 
 
-def _mark_serials(*, item, store, serials, quantity, status, allowed=(
-        SerialNumber.Status.IN_STOCK,)) -> None:
+def _mark_serials(
+    *, item, store, serials, quantity, status, allowed=(SerialNumber.Status.IN_STOCK,)
+) -> None:
     if len(serials) != int(quantity):
-        raise ValidationError({"serials": _("%(item)s needs one serial number per unit.") % {
-            "item": item.name}})
-    rows = SerialNumber.objects.select_for_update().filter(item=item, serial__in=serials,
-                                                           store=store, status__in=allowed)
+        raise ValidationError(
+            {"serials": _("%(item)s needs one serial number per unit.") % {"item": item.name}}
+        )
+    rows = SerialNumber.objects.select_for_update().filter(
+        item=item, serial__in=serials, store=store, status__in=allowed
+    )
     if rows.count() != len(set(serials)):
         raise ValidationError({"serials": _("Some serial numbers are not in stock here.")})
     rows.update(status=status)
 
 
 @transaction.atomic
-def sell_stock(*, user, store: Store, lines: list[SaleLine], reference: str = "",
-               confirm: bool = False) -> list[Movement]:
+def sell_stock(
+    *, user, store: Store, lines: list[SaleLine], reference: str = "", confirm: bool = False
+) -> list[Movement]:
     """Stock goes out (a sale or an issue). Batches chosen first-expiry-first-out."""
     require(user, "inventory.move_stock", store)
     if not lines:
@@ -574,17 +837,27 @@ def sell_stock(*, user, store: Store, lines: list[SaleLine], reference: str = ""
     store = Store.objects.get(pk=store.pk)
     out = []
     for line in sorted(lines, key=lambda ln: ln.item.pk):
-        _confirm_unusual(item=line.item, store=store, kind=K.SALE, quantity=line.quantity,
-                         confirm=confirm)
-        out += _issue(kind=K.SALE, user=user, store=store, line=line, check_reserved=True,
-                      reference=reference)
+        _confirm_unusual(
+            item=line.item, store=store, kind=K.SALE, quantity=line.quantity, confirm=confirm
+        )
+        out += _issue(
+            kind=K.SALE, user=user, store=store, line=line, check_reserved=True, reference=reference
+        )
     return out
 
 
 @transaction.atomic
-def return_stock(*, user, store: Store, item: Item, quantity: Decimal, reason: str,
-                 location: Location | None = None, batch: Batch | None = None,
-                 reference: str = "") -> Movement:
+def return_stock(
+    *,
+    user,
+    store: Store,
+    item: Item,
+    quantity: Decimal,
+    reason: str,
+    location: Location | None = None,
+    batch: Batch | None = None,
+    reference: str = "",
+) -> Movement:
     """A customer brings an item back to the shelf."""
     require(user, "inventory.move_stock", store)
     if Decimal(quantity) <= 0:
@@ -594,15 +867,31 @@ def return_stock(*, user, store: Store, item: Item, quantity: Decimal, reason: s
     _whole_units(item, Decimal(quantity))
     if batch is not None and batch.expires_on and batch.expires_on < timezone.localdate():
         raise ValidationError({"batch": _("This batch has expired; write it off instead.")})
-    return _post(kind=K.RETURN, item=item, store=store, location=location or default_location(
-        store), batch=batch, quantity=Decimal(quantity), user=user, reason=reason.strip(),
-        reference=reference)
+    return _post(
+        kind=K.RETURN,
+        item=item,
+        store=store,
+        location=location or default_location(store),
+        batch=batch,
+        quantity=Decimal(quantity),
+        user=user,
+        reason=reason.strip(),
+        reference=reference,
+    )
 
 
 @transaction.atomic
-def adjust_stock(*, user, store: Store, item: Item, quantity: Decimal, reason: str,
-                 location: Location | None = None, batch: Batch | None = None,
-                 confirm: bool = False) -> Movement:
+def adjust_stock(
+    *,
+    user,
+    store: Store,
+    item: Item,
+    quantity: Decimal,
+    reason: str,
+    location: Location | None = None,
+    batch: Batch | None = None,
+    confirm: bool = False,
+) -> Movement:
     """Correct the count by `quantity` (signed) — always with a reason."""
     require(user, "inventory.move_stock", store)
     if not reason.strip():
@@ -610,17 +899,32 @@ def adjust_stock(*, user, store: Store, item: Item, quantity: Decimal, reason: s
     quantity = Decimal(quantity)
     _whole_units(item, abs(quantity))
     _confirm_unusual(item=item, store=store, kind=K.ADJUST, quantity=quantity, confirm=confirm)
-    return _post(kind=K.ADJUST, item=item, store=store,
-                 location=location or default_location(store), batch=batch, quantity=quantity,
-                 user=user, reason=reason.strip())
+    return _post(
+        kind=K.ADJUST,
+        item=item,
+        store=store,
+        location=location or default_location(store),
+        batch=batch,
+        quantity=quantity,
+        user=user,
+        reason=reason.strip(),
+    )
 
 
 WRITE_OFF_REASONS = ("expired", "damaged", "stolen", "other")
 
 
 @transaction.atomic
-def write_off(*, user, store: Store, item: Item, quantity: Decimal, reason: str,
-              location: Location | None = None, batch: Batch | None = None) -> list[Movement]:
+def write_off(
+    *,
+    user,
+    store: Store,
+    item: Item,
+    quantity: Decimal,
+    reason: str,
+    location: Location | None = None,
+    batch: Batch | None = None,
+) -> list[Movement]:
     """Expired or damaged stock leaves the books (never below zero)."""
     require(user, "inventory.move_stock", store)
     if reason not in WRITE_OFF_REASONS:
@@ -634,33 +938,55 @@ def write_off(*, user, store: Store, item: Item, quantity: Decimal, reason: str,
     out, left = [], quantity
     for lvl in levels.select_related("location").order_by("location__code"):
         take = min(lvl.quantity, left)
-        out.append(_post(kind=K.WRITE_OFF, item=item, store=store, location=lvl.location,
-                         batch=batch, quantity=-take, user=user, reason=reason,
-                         allow_negative=False))
+        out.append(
+            _post(
+                kind=K.WRITE_OFF,
+                item=item,
+                store=store,
+                location=lvl.location,
+                batch=batch,
+                quantity=-take,
+                user=user,
+                reason=reason,
+                allow_negative=False,
+            )
+        )
         left -= take
         if left <= 0:
             break
     if left > 0:
-        raise ValidationError({"quantity": _("Only %(have)s can be written off here.") % {
-            "have": _fmt(quantity - left)}})
+        raise ValidationError(
+            {
+                "quantity": _("Only %(have)s can be written off here.")
+                % {"have": _fmt(quantity - left)}
+            }
+        )
     return out
 
 
 @transaction.atomic
-def post_stocktake(*, user, location: Location, counts: dict[tuple[int, int | None], Decimal],
-                   note: str = "") -> list[Movement]:
+def post_stocktake(
+    *, user, location: Location, counts: dict[tuple[int, int | None], Decimal], note: str = ""
+) -> list[Movement]:
     """Post the variances of a count sheet as adjustments in one step. `counts` maps
     (item id, batch id or None) to the counted quantity; lines not counted are left alone."""
     store = location.store
     require(user, "inventory.move_stock", store)
-    items = {i.pk: i for i in Item.objects.filter(
-        organisation_id=store.organisation_id, pk__in={k[0] for k in counts})}
+    items = {
+        i.pk: i
+        for i in Item.objects.filter(
+            organisation_id=store.organisation_id, pk__in={k[0] for k in counts}
+        )
+    }
     batches = {b.pk: b for b in Batch.objects.filter(pk__in={k[1] for k in counts if k[1]})}
-    current = {(lvl.item_id, lvl.batch_id): lvl.quantity
-               for lvl in StockLevel.objects.filter(location=location)}
+    current = {
+        (lvl.item_id, lvl.batch_id): lvl.quantity
+        for lvl in StockLevel.objects.filter(location=location)
+    }
     out = []
-    for (item_id, batch_id), counted in sorted(counts.items(), key=lambda kv: (kv[0][0],
-                                                                                 kv[0][1] or 0)):
+    for (item_id, batch_id), counted in sorted(
+        counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)
+    ):
         if item_id not in items:
             raise ValidationError({"counts": _("An unknown item was counted.")})
         counted = Decimal(counted)
@@ -668,11 +994,19 @@ def post_stocktake(*, user, location: Location, counts: dict[tuple[int, int | No
             raise ValidationError({"counts": _("A count cannot be negative.")})
         diff = counted - current.get((item_id, batch_id), ZERO)
         if diff != 0:
-            out.append(_post(
-                kind=K.ADJUST, item=items[item_id], store=store, location=location,
-                batch=batches.get(batch_id), quantity=diff, user=user,
-                reason=(_("stocktake") + (f": {note}" if note else ""))[:120],
-                allow_negative=False))
+            out.append(
+                _post(
+                    kind=K.ADJUST,
+                    item=items[item_id],
+                    store=store,
+                    location=location,
+                    batch=batches.get(batch_id),
+                    quantity=diff,
+                    user=user,
+                    reason=(_("stocktake") + (f": {note}" if note else ""))[:120],
+                    allow_negative=False,
+                )
+            )
     return out
 
 
@@ -680,33 +1014,39 @@ def post_stocktake(*, user, location: Location, counts: dict[tuple[int, int | No
 
 
 def _next_number(prefix: str, model, **scope) -> str:
-    last = model.objects.filter(number__startswith=prefix, **scope).aggregate(
-        m=Max("number"))["m"]
+    last = model.objects.filter(number__startswith=prefix, **scope).aggregate(m=Max("number"))["m"]
     n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{n:05d}"
 
 
 @transaction.atomic
-def create_purchase_order(*, user, store: Store, supplier: Supplier,
-                          lines: list[tuple[Item, Decimal]],
-                          expected_on: date | None = None) -> PurchaseOrder:
+def create_purchase_order(
+    *,
+    user,
+    store: Store,
+    supplier: Supplier,
+    lines: list[tuple[Item, Decimal]],
+    expected_on: date | None = None,
+) -> PurchaseOrder:
     require(user, "inventory.order", store)
     if supplier.organisation_id != store.organisation_id:
         raise ValidationError({"supplier": _("Not one of this organisation's suppliers.")})
     if not lines:
         raise ValidationError({"lines": _("An order needs at least one line.")})
     po = PurchaseOrder.objects.create(
-        organisation_id=store.organisation_id, store=store, supplier=supplier,
+        organisation_id=store.organisation_id,
+        store=store,
+        supplier=supplier,
         number=_next_number("PO-", PurchaseOrder, organisation_id=store.organisation_id),
         expected_on=expected_on or timezone.localdate() + timedelta(days=supplier.lead_time_days),
-        created_by=user)
+        created_by=user,
+    )
     for item, qty in lines:
         if item.organisation_id != store.organisation_id:
             raise ValidationError({"lines": _("Not one of this organisation's items.")})
         if Decimal(qty) <= 0:
             raise ValidationError({"lines": _("Order a quantity above zero.")})
-        PurchaseOrderLine.objects.create(order=po, item=item, quantity=qty,
-                                         unit_cost=item.cost)
+        PurchaseOrderLine.objects.create(order=po, item=item, quantity=qty, unit_cost=item.cost)
     return po
 
 
@@ -721,19 +1061,25 @@ def send_purchase_order(*, user, order: PurchaseOrder) -> PurchaseOrder:
     if order.status != PurchaseOrder.Status.DRAFT:
         raise ValidationError({"status": _("Only a draft order can be sent.")})
     if not order.supplier.email:
-        raise ValidationError({"supplier": _("%(s)s has no e-mail address.") % {
-            "s": order.supplier.name}})
+        raise ValidationError(
+            {"supplier": _("%(s)s has no e-mail address.") % {"s": order.supplier.name}}
+        )
     pdf = documents.purchase_order_pdf(order)
-    lines = "\n".join(f"- {ln.item.name} ({ln.item.sku}): {_fmt(ln.quantity)} "
-                      f"{ln.item.get_unit_display()}" for ln in order.lines.select_related("item"))
+    lines = "\n".join(
+        f"- {ln.item.name} ({ln.item.sku}): {_fmt(ln.quantity)} {ln.item.get_unit_display()}"
+        for ln in order.lines.select_related("item")
+    )
     queue_email(
         to=[order.supplier.email],
-        subject=_("Purchase order %(n)s from %(org)s") % {"n": order.number,
-                                                          "org": order.organisation.name},
-        text=_("Please deliver to %(store)s by %(d)s:\n\n%(lines)s\n\nThe order is attached "
-               "as a PDF.") % {"store": order.store.name, "d": order.expected_on, "lines": lines},
+        subject=_("Purchase order %(n)s from %(org)s")
+        % {"n": order.number, "org": order.organisation.name},
+        text=_(
+            "Please deliver to %(store)s by %(d)s:\n\n%(lines)s\n\nThe order is attached as a PDF."
+        )
+        % {"store": order.store.name, "d": order.expected_on, "lines": lines},
         event="inventory.purchase_order",
-        attachments=[(f"{order.number}.pdf", pdf, "application/pdf")])
+        attachments=[(f"{order.number}.pdf", pdf, "application/pdf")],
+    )
     order.status = PurchaseOrder.Status.SENT
     order.sent_at = timezone.now()
     order.save(update_fields=["status", "sent_at"])
@@ -741,15 +1087,28 @@ def send_purchase_order(*, user, order: PurchaseOrder) -> PurchaseOrder:
 
 
 @transaction.atomic
-def receive_purchase_order(*, user, order: PurchaseOrder, delivery_note: str,
-                           lines: dict[int, ReceiptLine], confirm: bool = False) -> list[Movement]:
+def receive_purchase_order(
+    *,
+    user,
+    order: PurchaseOrder,
+    delivery_note: str,
+    lines: dict[int, ReceiptLine],
+    confirm: bool = False,
+) -> list[Movement]:
     """Receive some or all outstanding lines; the order becomes partly received or received."""
     require(user, "inventory.move_stock", order)
     order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
-    if order.status not in (PurchaseOrder.Status.SENT, PurchaseOrder.Status.PARTIAL,
-                            PurchaseOrder.Status.DRAFT):
-        raise ValidationError({"status": _("This order is %(s)s; nothing more to receive.") % {
-            "s": order.get_status_display()}})
+    if order.status not in (
+        PurchaseOrder.Status.SENT,
+        PurchaseOrder.Status.PARTIAL,
+        PurchaseOrder.Status.DRAFT,
+    ):
+        raise ValidationError(
+            {
+                "status": _("This order is %(s)s; nothing more to receive.")
+                % {"s": order.get_status_display()}
+            }
+        )
     if not delivery_note.strip():
         raise ValidationError({"delivery_note": _("Enter the delivery note number.")})
     po_lines = {ln.pk: ln for ln in order.lines.select_for_update().select_related("item")}
@@ -761,19 +1120,37 @@ def receive_purchase_order(*, user, order: PurchaseOrder, delivery_note: str,
         if not line.quantity or Decimal(line.quantity) <= 0:
             continue
         if Decimal(line.quantity) > po_line.outstanding and not confirm:
-            raise ValidationError({"lines": ValidationError(_(
-                "%(item)s: %(qty)s is more than the %(out)s still outstanding. Tick “confirm” "
-                "to accept the extra.") % {"item": po_line.item.name,
-                                           "qty": _fmt(line.quantity),
-                                           "out": _fmt(po_line.outstanding)}, code="confirm")})
+            raise ValidationError(
+                {
+                    "lines": ValidationError(
+                        _(
+                            "%(item)s: %(qty)s is more than the %(out)s still outstanding. "
+                            "Tick “confirm” "
+                            "to accept the extra."
+                        )
+                        % {
+                            "item": po_line.item.name,
+                            "qty": _fmt(line.quantity),
+                            "out": _fmt(po_line.outstanding),
+                        },
+                        code="confirm",
+                    )
+                }
+            )
         line.item = po_line.item
         line.po_line = po_line
         line.unit_cost = po_line.unit_cost if line.unit_cost is None else line.unit_cost
         receipt.append(line)
     if not receipt:
         raise ValidationError({"lines": _("Enter a received quantity on at least one line.")})
-    movements = receive_stock(user=user, store=order.store, lines=receipt,
-                              purchase_order=order, delivery_note=delivery_note, confirm=True)
+    movements = receive_stock(
+        user=user,
+        store=order.store,
+        lines=receipt,
+        purchase_order=order,
+        delivery_note=delivery_note,
+        confirm=True,
+    )
     for line in receipt:
         po_line = line.po_line
         po_line.received += Decimal(line.quantity)
@@ -788,8 +1165,9 @@ def receive_purchase_order(*, user, order: PurchaseOrder, delivery_note: str,
 def cancel_purchase_order(*, user, order: PurchaseOrder) -> PurchaseOrder:
     require(user, "inventory.order", order)
     if order.status not in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.SENT):
-        raise ValidationError({"status": _("Only an order with nothing received can be "
-                                           "cancelled.")})
+        raise ValidationError(
+            {"status": _("Only an order with nothing received can be cancelled.")}
+        )
     order.status = PurchaseOrder.Status.CANCELLED
     order.save(update_fields=["status"])
     return order
@@ -801,13 +1179,18 @@ def order_suggestions(*, user, store: Store, supplier: Supplier) -> PurchaseOrde
     from concierge.inventory import selectors
 
     require(user, "inventory.order", store)
-    rows = [s for s in selectors.reorder_suggestions(user=user, store=store)
-            if s.supplier and s.supplier.pk == supplier.pk]
+    rows = [
+        s
+        for s in selectors.reorder_suggestions(user=user, store=store)
+        if s.supplier and s.supplier.pk == supplier.pk
+    ]
     if not rows:
-        raise ValidationError({"supplier": _("Nothing to reorder from %(s)s.") % {
-            "s": supplier.name}})
-    return create_purchase_order(user=user, store=store, supplier=supplier,
-                                 lines=[(s.item, s.quantity) for s in rows])
+        raise ValidationError(
+            {"supplier": _("Nothing to reorder from %(s)s.") % {"s": supplier.name}}
+        )
+    return create_purchase_order(
+        user=user, store=store, supplier=supplier, lines=[(s.item, s.quantity) for s in rows]
+    )
 
 
 # --- transfers ------------------------------------------------------------------------------
@@ -817,28 +1200,39 @@ def _shared_network(org_a, org_b) -> bool:
     if org_a == org_b:
         return True
     nets = NetworkMember.objects.filter(organisation_id=org_a).values("network")
-    return NetworkMember.objects.filter(network__in=nets, organisation_id=org_b,
-                                        accepts_transfers=True).exists()
+    return NetworkMember.objects.filter(
+        network__in=nets, organisation_id=org_b, accepts_transfers=True
+    ).exists()
 
 
 def _notify_transfer(transfer: Transfer, *, to_from: bool, to_to: bool) -> None:
     from concierge.notifications.services import notify
 
-    ctx = {"number": transfer.number, "status": transfer.get_status_display(),
-           "from_store": transfer.from_store.name, "to_store": transfer.to_store.name}
+    ctx = {
+        "number": transfer.number,
+        "status": transfer.get_status_display(),
+        "from_store": transfer.from_store.name,
+        "to_store": transfer.to_store.name,
+    }
     url = reverse("inventory:transfer", args=[transfer.pk])
     recipients = set()
     for store, wanted in ((transfer.from_store, to_from), (transfer.to_store, to_to)):
         if wanted and store.manager_id:
             recipients.add(store.manager)
     for person in recipients:
-        notify(person, "inventory.transfer", ctx, url=url,
-               dedup_key=f"transfer:{transfer.pk}:{transfer.status}")
+        notify(
+            person,
+            "inventory.transfer",
+            ctx,
+            url=url,
+            dedup_key=f"transfer:{transfer.pk}:{transfer.status}",
+        )
 
 
 @transaction.atomic
-def request_transfer(*, user, from_store: Store, to_store: Store,
-                     lines: list[tuple[Item, Decimal]], note: str = "") -> Transfer:
+def request_transfer(
+    *, user, from_store: Store, to_store: Store, lines: list[tuple[Item, Decimal]], note: str = ""
+) -> Transfer:
     """The receiving store asks for stock. Inside one organisation, or across a network."""
     require(user, "inventory.move_stock", to_store)
     if from_store.pk == to_store.pk:
@@ -848,8 +1242,12 @@ def request_transfer(*, user, from_store: Store, to_store: Store,
     if not lines:
         raise ValidationError({"lines": _("Add at least one item.")})
     transfer = Transfer.objects.create(
-        number=_next_number("TR-", Transfer), from_store=from_store, to_store=to_store,
-        note=note, requested_by=user)
+        number=_next_number("TR-", Transfer),
+        from_store=from_store,
+        to_store=to_store,
+        note=note,
+        requested_by=user,
+    )
     for item, qty in lines:
         if Decimal(qty) <= 0:
             raise ValidationError({"lines": _("The quantity must be above zero.")})
@@ -864,24 +1262,31 @@ def _pair_items(item: Item, from_store: Store, to_store: Store) -> tuple[Item, I
     if from_store.organisation_id == to_store.organisation_id:
         return item, item
     if not item.gtin:
-        raise ValidationError({"lines": _("%(item)s has no GTIN, so it cannot be matched in "
-                                          "another organisation.") % {"item": item.name}})
-    source = Item.objects.filter(organisation_id=from_store.organisation_id,
-                                 gtin=item.gtin).first()
-    target = Item.objects.filter(organisation_id=to_store.organisation_id,
-                                 gtin=item.gtin).first()
+        raise ValidationError(
+            {
+                "lines": _("%(item)s has no GTIN, so it cannot be matched in another organisation.")
+                % {"item": item.name}
+            }
+        )
+    source = Item.objects.filter(organisation_id=from_store.organisation_id, gtin=item.gtin).first()
+    target = Item.objects.filter(organisation_id=to_store.organisation_id, gtin=item.gtin).first()
     if source is None or target is None:
-        raise ValidationError({"lines": _("%(item)s is not stocked by both organisations.") % {
-            "item": item.name}})
+        raise ValidationError(
+            {"lines": _("%(item)s is not stocked by both organisations.") % {"item": item.name}}
+        )
     return source, target
 
 
 def _transfer_for_update(transfer: Transfer, *expected: str) -> Transfer:
-    transfer = Transfer.objects.select_for_update().select_related(
-        "from_store__organisation", "to_store__organisation").get(pk=transfer.pk)
+    transfer = (
+        Transfer.objects.select_for_update()
+        .select_related("from_store__organisation", "to_store__organisation")
+        .get(pk=transfer.pk)
+    )
     if transfer.status not in expected:
-        raise ValidationError({"status": _("This transfer is %(s)s.") % {
-            "s": transfer.get_status_display()}})
+        raise ValidationError(
+            {"status": _("This transfer is %(s)s.") % {"s": transfer.get_status_display()}}
+        )
     return transfer
 
 
@@ -898,8 +1303,7 @@ def approve_transfer(*, user, transfer: Transfer) -> Transfer:
 @transaction.atomic
 def reject_transfer(*, user, transfer: Transfer) -> Transfer:
     require(user, "inventory.approve_transfer", transfer)
-    transfer = _transfer_for_update(transfer, Transfer.Status.REQUESTED,
-                                    Transfer.Status.APPROVED)
+    transfer = _transfer_for_update(transfer, Transfer.Status.REQUESTED, Transfer.Status.APPROVED)
     transfer.status = Transfer.Status.REJECTED
     transfer.save(update_fields=["status"])
     _notify_transfer(transfer, to_from=False, to_to=True)
@@ -913,9 +1317,15 @@ def ship_transfer(*, user, transfer: Transfer) -> Transfer:
     transfer = _transfer_for_update(transfer, Transfer.Status.APPROVED)
     src = transfer.from_store
     for line in transfer.lines.select_related("item", "to_item").order_by("item_id"):
-        moves = _issue(kind=K.TRANSFER_OUT, user=user, store=src,
-                       line=SaleLine(item=line.item, quantity=line.quantity),
-                       check_reserved=True, transfer=transfer, reference=transfer.number)
+        moves = _issue(
+            kind=K.TRANSFER_OUT,
+            user=user,
+            store=src,
+            line=SaleLine(item=line.item, quantity=line.quantity),
+            check_reserved=True,
+            transfer=transfer,
+            reference=transfer.number,
+        )
         if len(moves) == 1 and moves[0].batch_id:
             line.batch_id = moves[0].batch_id
             line.save(update_fields=["batch"])
@@ -938,20 +1348,37 @@ def receive_transfer(*, user, transfer: Transfer, location: Location | None = No
     location = location or default_location(dest)
     for line in transfer.lines.select_related("item", "to_item", "batch").order_by("item_id"):
         target = line.to_item or line.item
-        outs = list(Movement.objects.filter(transfer=transfer, kind=K.TRANSFER_OUT,
-                                            item=line.item).select_related("batch"))
+        outs = list(
+            Movement.objects.filter(
+                transfer=transfer, kind=K.TRANSFER_OUT, item=line.item
+            ).select_related("batch")
+        )
         for out in outs:
             batch = out.batch
             if batch is not None and target.pk != line.item.pk:
                 batch, _c = Batch.objects.get_or_create(
-                    item=target, code=batch.code, defaults={
-                        "expires_on": batch.expires_on, "manufactured_on": batch.manufactured_on})
+                    item=target,
+                    code=batch.code,
+                    defaults={
+                        "expires_on": batch.expires_on,
+                        "manufactured_on": batch.manufactured_on,
+                    },
+                )
             cost = out.unit_cost
             if target.pk != line.item.pk:
                 _revalue(target, quantity=-out.quantity, unit_cost=cost)
-            _post(kind=K.TRANSFER_IN, item=target, store=dest, location=location, batch=batch,
-                  quantity=-out.quantity, user=user, unit_cost=cost, transfer=transfer,
-                  reference=transfer.number)
+            _post(
+                kind=K.TRANSFER_IN,
+                item=target,
+                store=dest,
+                location=location,
+                batch=batch,
+                quantity=-out.quantity,
+                user=user,
+                unit_cost=cost,
+                transfer=transfer,
+                reference=transfer.number,
+            )
         stock = _locked(ItemStock, item=target, store=dest)
         stock.in_transit = max(stock.in_transit - line.quantity, ZERO)
         stock.save(update_fields=["in_transit"])
@@ -963,8 +1390,9 @@ def receive_transfer(*, user, transfer: Transfer, location: Location | None = No
 
 
 @transaction.atomic
-def join_network(*, user, organisation, network: Network | None = None,
-                 name: str = "") -> NetworkMember:
+def join_network(
+    *, user, organisation, network: Network | None = None, name: str = ""
+) -> NetworkMember:
     require(user, "inventory.manage", organisation)
     if network is None:
         network = Network.objects.create(name=name or organisation.name)
@@ -976,27 +1404,31 @@ def join_network(*, user, organisation, network: Network | None = None,
 
 
 @transaction.atomic
-def place_online_order(*, user, store: Store, external_id: str,
-                       lines: list[tuple[Item, Decimal]]) -> tuple[OnlineOrder, bool]:
+def place_online_order(
+    *, user, store: Store, external_id: str, lines: list[tuple[Item, Decimal]]
+) -> tuple[OnlineOrder, bool]:
     """Reserve stock for a shop's order. Idempotent on the shop's order id: a repeated post
     returns the first order and changes nothing. Returns (order, created)."""
     require(user, "inventory.move_stock", store)
     external_id = external_id.strip()
     if not external_id:
         raise ValidationError({"external_id": _("The shop's order id is required.")})
-    existing = OnlineOrder.objects.filter(organisation_id=store.organisation_id,
-                                          external_id=external_id).first()
+    existing = OnlineOrder.objects.filter(
+        organisation_id=store.organisation_id, external_id=external_id
+    ).first()
     if existing is not None:
         return existing, False
     if not lines:
         raise ValidationError({"lines": _("An order needs at least one line.")})
     try:
         with transaction.atomic():
-            order = OnlineOrder.objects.create(organisation_id=store.organisation_id,
-                                               store=store, external_id=external_id)
+            order = OnlineOrder.objects.create(
+                organisation_id=store.organisation_id, store=store, external_id=external_id
+            )
     except IntegrityError:  # the same order posted twice at once
-        return OnlineOrder.objects.get(organisation_id=store.organisation_id,
-                                       external_id=external_id), False
+        return OnlineOrder.objects.get(
+            organisation_id=store.organisation_id, external_id=external_id
+        ), False
     for item, qty in sorted(lines, key=lambda ln: ln[0].pk):
         qty = Decimal(qty)
         if item.organisation_id != store.organisation_id:
@@ -1005,10 +1437,16 @@ def place_online_order(*, user, store: Store, external_id: str,
             raise ValidationError({"lines": _("The quantity must be above zero.")})
         stock = _locked(ItemStock, item=item, store=store)
         if stock.on_hand - stock.reserved < qty and not store.allow_negative_stock:
-            raise ValidationError({"lines": _(
-                "Only %(free)s of %(item)s are free at %(store)s.") % {
-                "free": _fmt(max(stock.on_hand - stock.reserved, ZERO)), "item": item.name,
-                "store": store.name}})
+            raise ValidationError(
+                {
+                    "lines": _("Only %(free)s of %(item)s are free at %(store)s.")
+                    % {
+                        "free": _fmt(max(stock.on_hand - stock.reserved, ZERO)),
+                        "item": item.name,
+                        "store": store.name,
+                    }
+                }
+            )
         stock.reserved += qty
         stock.save(update_fields=["reserved"])
         OnlineOrderLine.objects.create(order=order, item=item, quantity=qty)
@@ -1033,9 +1471,15 @@ def fulfil_online_order(*, user, order: OnlineOrder) -> OnlineOrder:
         raise ValidationError({"status": _("This order was cancelled.")})
     _release(order)
     for line in order.lines.select_related("item").order_by("item_id"):
-        _issue(kind=K.SALE, user=user, store=order.store,
-               line=SaleLine(item=line.item, quantity=line.quantity), check_reserved=True,
-               online_order=order, reference=order.external_id)
+        _issue(
+            kind=K.SALE,
+            user=user,
+            store=order.store,
+            line=SaleLine(item=line.item, quantity=line.quantity),
+            check_reserved=True,
+            online_order=order,
+            reference=order.external_id,
+        )
     order.status = OnlineOrder.Status.FULFILLED
     order.save(update_fields=["status", "updated_at"])
     return order
@@ -1062,11 +1506,13 @@ def cancel_online_order(*, user, order: OnlineOrder) -> OnlineOrder:
 
 
 @transaction.atomic
-def create_webhook(*, user, organisation, url: str, items: list[Item] | None = None
-                   ) -> WebhookSubscription:
+def create_webhook(
+    *, user, organisation, url: str, items: list[Item] | None = None
+) -> WebhookSubscription:
     require(user, "inventory.manage", organisation)
-    sub = WebhookSubscription.objects.create(organisation=organisation, url=url,
-                                             secret=secrets.token_hex(24))
+    sub = WebhookSubscription.objects.create(
+        organisation=organisation, url=url, secret=secrets.token_hex(24)
+    )
     if items:
         sub.items.set(items)
     return sub
@@ -1079,17 +1525,31 @@ def sign(secret: str, body: bytes) -> str:
 def _queue_webhooks(*, item: Item, store: Store, stock: ItemStock) -> None:
     # Looked up once per store object: a 10-line sale asks once, not ten times.
     if not hasattr(store, "_webhook_subs"):
-        store._webhook_subs = list(WebhookSubscription.objects.filter(
-            organisation_id=store.organisation_id, active=True).prefetch_related("items"))
-    subs = [s for s in store._webhook_subs
-            if not s.items.all() or any(i.pk == item.pk for i in s.items.all())]
+        store._webhook_subs = list(
+            WebhookSubscription.objects.filter(
+                organisation_id=store.organisation_id, active=True
+            ).prefetch_related("items")
+        )
+    subs = [
+        s
+        for s in store._webhook_subs
+        if not s.items.all() or any(i.pk == item.pk for i in s.items.all())
+    ]
     for sub in subs:
         delivery = WebhookDelivery.objects.create(
-            subscription=sub, next_attempt_at=timezone.now(), payload={
-                "event": "stock.changed", "sku": item.sku, "gtin": item.gtin,
-                "store": store.code, "on_hand": _fmt(stock.on_hand),
-                "reserved": _fmt(stock.reserved), "available": _fmt(stock.available),
-                "at": timezone.now().isoformat()})
+            subscription=sub,
+            next_attempt_at=timezone.now(),
+            payload={
+                "event": "stock.changed",
+                "sku": item.sku,
+                "gtin": item.gtin,
+                "store": store.code,
+                "on_hand": _fmt(stock.on_hand),
+                "reserved": _fmt(stock.reserved),
+                "available": _fmt(stock.available),
+                "at": timezone.now().isoformat(),
+            },
+        )
         from concierge.inventory.tasks import deliver_webhook
 
         enqueue_on_commit(deliver_webhook, delivery.pk)
@@ -1103,16 +1563,25 @@ def deliver_webhook(*, delivery_id: int, opener=None) -> bool:
     import urllib.request
 
     with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update().select_related(
-            "subscription").filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING).first()
+        delivery = (
+            WebhookDelivery.objects.select_for_update()
+            .select_related("subscription")
+            .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
+            .first()
+        )
         if delivery is None:
             return False
         body = json.dumps(delivery.payload, sort_keys=True).encode()
         request = urllib.request.Request(
-            delivery.subscription.url, data=body, method="POST",
-            headers={"Content-Type": "application/json",
-                     "X-Concierge-Signature": sign(delivery.subscription.secret, body),
-                     "X-Concierge-Delivery": str(delivery.pk)})
+            delivery.subscription.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "X-Concierge-Signature": sign(delivery.subscription.secret, body),
+                "X-Concierge-Delivery": str(delivery.pk),
+            },
+        )
         delivery.attempts += 1
         try:
             with (opener or urllib.request.urlopen)(request, timeout=10) as response:
@@ -1120,7 +1589,7 @@ def deliver_webhook(*, delivery_id: int, opener=None) -> bool:
                     raise OSError(f"HTTP {response.status}")
         except Exception as exc:  # network, HTTP error: keep it and retry
             delivery.last_error = f"{type(exc).__name__}: {exc}"[:255]
-            delivery.next_attempt_at = timezone.now() + timedelta(minutes=2 ** delivery.attempts)
+            delivery.next_attempt_at = timezone.now() + timedelta(minutes=2**delivery.attempts)
             if delivery.attempts >= WEBHOOK_MAX_ATTEMPTS:
                 delivery.status = WebhookDelivery.Status.FAILED
             delivery.save()
@@ -1132,7 +1601,7 @@ def deliver_webhook(*, delivery_id: int, opener=None) -> bool:
 
 
 def retry_webhooks() -> int:
-    due = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING,
-                                         next_attempt_at__lte=timezone.now()).values_list(
-        "pk", flat=True)[:200]
+    due = WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=timezone.now()
+    ).values_list("pk", flat=True)[:200]
     return sum(deliver_webhook(delivery_id=pk) for pk in list(due))

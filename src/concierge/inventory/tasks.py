@@ -36,10 +36,16 @@ def forecast_stores(store_ids: list[int] | None = None, progress_id: int | None 
     total = 0
     try:
         for n, store in enumerate(stores, start=1):
+
             def step(done, of, n=n, store=store):
                 if progress_id:
-                    report_progress(progress_id, done=n - 1, total=len(stores),
-                                    message=f"{store.name}: {done}/{of} items")
+                    report_progress(
+                        progress_id,
+                        done=n - 1,
+                        total=len(stores),
+                        message=f"{store.name}: {done}/{of} items",
+                    )
+
             total += forecast_link.forecast_store(store=store, progress=step)
             if progress_id:
                 report_progress(progress_id, done=n, total=len(stores))

@@ -31,8 +31,9 @@ SESSION_STORE = "inventory_store"
 
 def _store(request) -> Store:
     """The store the page is about: ?store=, else the last one chosen, else the first."""
-    requested = request.GET.get("store") or request.POST.get("store") or request.session.get(
-        SESSION_STORE)
+    requested = (
+        request.GET.get("store") or request.POST.get("store") or request.session.get(SESSION_STORE)
+    )
     store = selectors.default_store(user=request.user, requested=requested)
     if store is None and requested:
         store = selectors.default_store(user=request.user)
@@ -57,7 +58,8 @@ def _errors_to_form(form, exc: ValidationError) -> None:
 
 def _needs_confirm(exc: ValidationError) -> bool:
     return hasattr(exc, "error_dict") and any(
-        e.code == "confirm" for errors in exc.error_dict.values() for e in errors)
+        e.code == "confirm" for errors in exc.error_dict.values() for e in errors
+    )
 
 
 def _ctx(request, store, **extra):
@@ -95,11 +97,22 @@ def index(request):
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    return render(request, "inventory/index.html", _ctx(
-        request, store, page=page, q=query, status=status, category=category,
-        query=params.urlencode(), scan_form=forms.ScanForm(),
-        categories=selectors.categories_for(organisation=store.organisation),
-        counts=selectors.alert_counts(stores=[store])))
+    return render(
+        request,
+        "inventory/index.html",
+        _ctx(
+            request,
+            store,
+            page=page,
+            q=query,
+            status=status,
+            category=category,
+            query=params.urlencode(),
+            scan_form=forms.ScanForm(),
+            categories=selectors.categories_for(organisation=store.organisation),
+            counts=selectors.alert_counts(stores=[store]),
+        ),
+    )
 
 
 @login_required
@@ -110,16 +123,20 @@ def scan(request):
     mode = request.GET.get("mode", "item")
     if form.is_valid():
         try:
-            item = services.item_for_code(organisation=store.organisation,
-                                          code=form.cleaned_data["code"])
+            item = services.item_for_code(
+                organisation=store.organisation, code=form.cleaned_data["code"]
+            )
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
         else:
             if mode in ("receive", "sell", "adjust"):
                 return redirect(f"{reverse('inventory:' + mode)}?item={item.pk}")
             return redirect(f"{reverse('inventory:item', args=[item.pk])}?store={store.pk}")
-    target = {"receive": "inventory:receive", "sell": "inventory:sell",
-              "adjust": "inventory:adjust"}.get(mode, "inventory:index")
+    target = {
+        "receive": "inventory:receive",
+        "sell": "inventory:sell",
+        "adjust": "inventory:adjust",
+    }.get(mode, "inventory:index")
     return redirect(target)
 
 
@@ -128,8 +145,9 @@ def _scanned_item(request, store, scan_form) -> Item | None:
     if not item_id:
         return None
     try:
-        return selectors.items_for(user=request.user).get(pk=int(item_id),
-                                                          organisation=store.organisation)
+        return selectors.items_for(user=request.user).get(
+            pk=int(item_id), organisation=store.organisation
+        )
     except (Item.DoesNotExist, ValueError) as exc:
         raise Http404("Not found.") from exc
 
@@ -150,22 +168,29 @@ def receive(request):
     item = _scanned_item(request, store, scan_form)
     cart_key = f"inv_receive_{store.pk}"
     cart = _cart(request, cart_key)
-    line_form = forms.ReceiveLineForm(request.POST if request.POST.get("action") == "add"
-                                      else None, store=store, item=item)
-    header = forms.ReceiptHeaderForm(request.POST if request.POST.get("action") == "post"
-                                     else None, store=store)
+    line_form = forms.ReceiveLineForm(
+        request.POST if request.POST.get("action") == "add" else None, store=store, item=item
+    )
+    header = forms.ReceiptHeaderForm(
+        request.POST if request.POST.get("action") == "post" else None, store=store
+    )
     action = request.POST.get("action")
     if action == "add" and item is not None and line_form.is_valid():
         d = line_form.cleaned_data
-        cart.append({"item": item.pk, "name": item.name, "unit": item.get_unit_display(),
-                     "quantity": str(d["quantity"]),
-                     "location": d["location"].pk if d["location"] else None,
-                     "location_code": d["location"].code if d["location"] else "",
-                     "batch_code": d["batch_code"],
-                     "expires_on": d["expires_on"].isoformat() if d["expires_on"] else "",
-                     "unit_cost": str(d["unit_cost"]) if d["unit_cost"] is not None else "",
-                     "serials": [s.strip() for s in d.get("serials", "").splitlines()
-                                 if s.strip()]})
+        cart.append(
+            {
+                "item": item.pk,
+                "name": item.name,
+                "unit": item.get_unit_display(),
+                "quantity": str(d["quantity"]),
+                "location": d["location"].pk if d["location"] else None,
+                "location_code": d["location"].code if d["location"] else "",
+                "batch_code": d["batch_code"],
+                "expires_on": d["expires_on"].isoformat() if d["expires_on"] else "",
+                "unit_cost": str(d["unit_cost"]) if d["unit_cost"] is not None else "",
+                "serials": [s.strip() for s in d.get("serials", "").splitlines() if s.strip()],
+            }
+        )
         request.session.modified = True
         return redirect("inventory:receive")
     if action == "remove":
@@ -175,31 +200,58 @@ def receive(request):
             request.session.modified = True
         return redirect("inventory:receive")
     if action == "post" and header.is_valid():
-        items = {i.pk: i for i in Item.objects.filter(
-            organisation=store.organisation, pk__in=[c["item"] for c in cart])}
+        items = {
+            i.pk: i
+            for i in Item.objects.filter(
+                organisation=store.organisation, pk__in=[c["item"] for c in cart]
+            )
+        }
         locs = {loc.pk: loc for loc in store.locations.all()}
-        lines = [ReceiptLine(
-            item=items[c["item"]], quantity=Decimal(c["quantity"]),
-            location=locs.get(c["location"]), batch_code=c["batch_code"],
-            expires_on=date.fromisoformat(c["expires_on"]) if c["expires_on"] else None,
-            unit_cost=Decimal(c["unit_cost"]) if c["unit_cost"] else None,
-            serials=c.get("serials", [])) for c in cart if c["item"] in items]
+        lines = [
+            ReceiptLine(
+                item=items[c["item"]],
+                quantity=Decimal(c["quantity"]),
+                location=locs.get(c["location"]),
+                batch_code=c["batch_code"],
+                expires_on=date.fromisoformat(c["expires_on"]) if c["expires_on"] else None,
+                unit_cost=Decimal(c["unit_cost"]) if c["unit_cost"] else None,
+                serials=c.get("serials", []),
+            )
+            for c in cart
+            if c["item"] in items
+        ]
         try:
             moves = services.receive_stock(
-                user=request.user, store=store, lines=lines,
+                user=request.user,
+                store=store,
+                lines=lines,
                 supplier=header.cleaned_data["supplier"],
                 delivery_note=header.cleaned_data["delivery_note"],
-                confirm=header.cleaned_data["confirm"])
+                confirm=header.cleaned_data["confirm"],
+            )
         except ValidationError as exc:
             _errors_to_form(header, exc)
         else:
             request.session[cart_key] = []
-            messages.success(request, _("Received %(n)s lines into %(store)s.") % {
-                "n": len(moves), "store": store.name})
+            messages.success(
+                request,
+                _("Received %(n)s lines into %(store)s.") % {"n": len(moves), "store": store.name},
+            )
             return redirect("inventory:receive")
-    return render(request, "inventory/receive.html", _ctx(
-        request, store, scan_form=scan_form, item=item, line_form=line_form, header=header,
-        cart=cart, mode="receive"))
+    return render(
+        request,
+        "inventory/receive.html",
+        _ctx(
+            request,
+            store,
+            scan_form=scan_form,
+            item=item,
+            line_form=line_form,
+            header=header,
+            cart=cart,
+            mode="receive",
+        ),
+    )
 
 
 # --- sell -----------------------------------------------------------------------------------
@@ -215,22 +267,29 @@ def sell(request):
     cart_key = f"inv_sell_{store.pk}"
     cart = _cart(request, cart_key)
     action = request.POST.get("action")
-    line_form = forms.SellLineForm(request.POST if action == "add" else None, store=store,
-                                   item=item)
+    line_form = forms.SellLineForm(
+        request.POST if action == "add" else None, store=store, item=item
+    )
     header = forms.SaleHeaderForm(request.POST if action == "post" else None)
     suggestion = []
     if item is not None:
         try:
-            suggestion = services.fefo_allocation(item=item, store=store, quantity=Decimal(
-                request.POST.get("quantity") or 1))
+            suggestion = services.fefo_allocation(
+                item=item, store=store, quantity=Decimal(request.POST.get("quantity") or 1)
+            )
         except (ValidationError, ArithmeticError):
             suggestion = []
     if action == "add" and item is not None and line_form.is_valid():
         d = line_form.cleaned_data
-        cart.append({"item": item.pk, "name": item.name, "unit": item.get_unit_display(),
-                     "quantity": str(d["quantity"]),
-                     "unit_price": str(d["unit_price"]) if d["unit_price"] is not None
-                     else ""})
+        cart.append(
+            {
+                "item": item.pk,
+                "name": item.name,
+                "unit": item.get_unit_display(),
+                "quantity": str(d["quantity"]),
+                "unit_price": str(d["unit_price"]) if d["unit_price"] is not None else "",
+            }
+        )
         request.session.modified = True
         return redirect("inventory:sell")
     if action == "remove":
@@ -240,24 +299,50 @@ def sell(request):
             request.session.modified = True
         return redirect("inventory:sell")
     if action == "post" and header.is_valid():
-        items = {i.pk: i for i in Item.objects.filter(
-            organisation=store.organisation, pk__in=[c["item"] for c in cart])}
-        lines = [SaleLine(item=items[c["item"]], quantity=Decimal(c["quantity"]),
-                          unit_price=Decimal(c["unit_price"]) if c["unit_price"] else None)
-                 for c in cart if c["item"] in items]
+        items = {
+            i.pk: i
+            for i in Item.objects.filter(
+                organisation=store.organisation, pk__in=[c["item"] for c in cart]
+            )
+        }
+        lines = [
+            SaleLine(
+                item=items[c["item"]],
+                quantity=Decimal(c["quantity"]),
+                unit_price=Decimal(c["unit_price"]) if c["unit_price"] else None,
+            )
+            for c in cart
+            if c["item"] in items
+        ]
         try:
-            moves = services.sell_stock(user=request.user, store=store, lines=lines,
-                                        reference=header.cleaned_data["reference"],
-                                        confirm=header.cleaned_data["confirm"])
+            moves = services.sell_stock(
+                user=request.user,
+                store=store,
+                lines=lines,
+                reference=header.cleaned_data["reference"],
+                confirm=header.cleaned_data["confirm"],
+            )
         except ValidationError as exc:
             _errors_to_form(header, exc)
         else:
             request.session[cart_key] = []
             messages.success(request, _("Sale posted: %(n)s movements.") % {"n": len(moves)})
             return redirect("inventory:sell")
-    return render(request, "inventory/sell.html", _ctx(
-        request, store, scan_form=scan_form, item=item, line_form=line_form, header=header,
-        cart=cart, suggestion=suggestion, mode="sell"))
+    return render(
+        request,
+        "inventory/sell.html",
+        _ctx(
+            request,
+            store,
+            scan_form=scan_form,
+            item=item,
+            line_form=line_form,
+            header=header,
+            cart=cart,
+            suggestion=suggestion,
+            mode="sell",
+        ),
+    )
 
 
 # --- adjust / write off / return ------------------------------------------------------------
@@ -269,31 +354,56 @@ def adjust(request):
     if not request.user.has_perm("inventory.move_stock", store):
         raise PermissionDenied
     item = _scanned_item(request, store, None)
-    form = forms.AdjustForm(request.POST or None, store=store, item=item,
-                            initial={"kind": request.GET.get("kind", "adjust")})
+    form = forms.AdjustForm(
+        request.POST or None,
+        store=store,
+        item=item,
+        initial={"kind": request.GET.get("kind", "adjust")},
+    )
     if request.method == "POST" and item is not None and form.is_valid():
         d = form.cleaned_data
         try:
             if d["kind"] == "write_off":
-                services.write_off(user=request.user, store=store, item=item,
-                                   quantity=d["quantity"], reason=d["reason"].strip().lower(),
-                                   location=d["location"], batch=d["batch"])
+                services.write_off(
+                    user=request.user,
+                    store=store,
+                    item=item,
+                    quantity=d["quantity"],
+                    reason=d["reason"].strip().lower(),
+                    location=d["location"],
+                    batch=d["batch"],
+                )
             elif d["kind"] == "return":
-                services.return_stock(user=request.user, store=store, item=item,
-                                      quantity=d["quantity"], reason=d["reason"],
-                                      location=d["location"], batch=d["batch"])
+                services.return_stock(
+                    user=request.user,
+                    store=store,
+                    item=item,
+                    quantity=d["quantity"],
+                    reason=d["reason"],
+                    location=d["location"],
+                    batch=d["batch"],
+                )
             else:
-                services.adjust_stock(user=request.user, store=store, item=item,
-                                      quantity=d["quantity"], reason=d["reason"],
-                                      location=d["location"], batch=d["batch"],
-                                      confirm=d["confirm"])
+                services.adjust_stock(
+                    user=request.user,
+                    store=store,
+                    item=item,
+                    quantity=d["quantity"],
+                    reason=d["reason"],
+                    location=d["location"],
+                    batch=d["batch"],
+                    confirm=d["confirm"],
+                )
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
             messages.success(request, _("Recorded."))
             return redirect(f"{reverse('inventory:item', args=[item.pk])}?store={store.pk}")
-    return render(request, "inventory/adjust.html", _ctx(
-        request, store, scan_form=forms.ScanForm(), item=item, form=form, mode="adjust"))
+    return render(
+        request,
+        "inventory/adjust.html",
+        _ctx(request, store, scan_form=forms.ScanForm(), item=item, form=form, mode="adjust"),
+    )
 
 
 # --- items ----------------------------------------------------------------------------------
@@ -303,14 +413,26 @@ def adjust(request):
 def items(request):
     store = _store(request)
     q = request.GET.get("q", "").strip()
-    qs = selectors.items_for(user=request.user).filter(
-        organisation=store.organisation).select_related("category", "supplier")
+    qs = (
+        selectors.items_for(user=request.user)
+        .filter(organisation=store.organisation)
+        .select_related("category", "supplier")
+    )
     if q:
         qs = qs.filter(name__icontains=q) | qs.filter(sku__iexact=q) | qs.filter(gtin=q)
     page = Paginator(qs.order_by("name"), 50).get_page(request.GET.get("page"))
-    return render(request, "inventory/items.html", _ctx(
-        request, store, page=page, q=q, query=f"q={q}" if q else "",
-        can_manage=request.user.has_perm("inventory.manage", store)))
+    return render(
+        request,
+        "inventory/items.html",
+        _ctx(
+            request,
+            store,
+            page=page,
+            q=q,
+            query=f"q={q}" if q else "",
+            can_manage=request.user.has_perm("inventory.manage", store),
+        ),
+    )
 
 
 @login_required
@@ -322,8 +444,7 @@ def item_create(request):
     if request.method == "POST" and form.is_valid():
         d = dict(form.cleaned_data)
         try:
-            item = services.create_item(user=request.user, organisation=store.organisation,
-                                        **d)
+            item = services.create_item(user=request.user, organisation=store.organisation, **d)
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
@@ -338,8 +459,9 @@ def item_edit(request, pk):
     store = _store(request)
     if not request.user.has_perm("inventory.manage", item):
         raise PermissionDenied
-    form = forms.ItemForm(request.POST or None, instance=Item.objects.get(pk=item.pk),
-                          organisation=item.organisation)
+    form = forms.ItemForm(
+        request.POST or None, instance=Item.objects.get(pk=item.pk), organisation=item.organisation
+    )
     if request.method == "POST" and form.is_valid():
         d = {k: v for k, v in form.cleaned_data.items() if k != "sku"}
         try:
@@ -349,8 +471,7 @@ def item_edit(request, pk):
         else:
             messages.success(request, _("Item saved."))
             return redirect("inventory:item", item.pk)
-    return render(request, "inventory/item_form.html", _ctx(request, store, form=form,
-                                                            item=item))
+    return render(request, "inventory/item_form.html", _ctx(request, store, form=form, item=item))
 
 
 @login_required
@@ -358,35 +479,51 @@ def item_detail(request, pk):
     item = selectors.item_for(user=request.user, pk=pk)
     store = _store(request)
     if store.organisation_id != item.organisation_id:
-        store = selectors.stores_for(user=request.user).filter(
-            organisation=item.organisation).first()
+        store = (
+            selectors.stores_for(user=request.user).filter(organisation=item.organisation).first()
+        )
     from concierge.inventory import forecast_link
     from concierge.inventory.models import ReorderRule
 
     rule = ReorderRule.objects.filter(item=item, store=store).first()
     plan = forecast_link.plans(store=store, item_ids=[item.pk]).get(item.pk) if store else None
-    return render(request, "inventory/item.html", _ctx(
-        request, store, item=item, by_store=selectors.item_stock_by_store(item=item,
-                                                                           user=request.user),
-        levels=selectors.item_levels(item=item, store=store),
-        moves=selectors.item_movements(item=item, store=store, limit=30),
-        network=selectors.network_availability(user=request.user, item=item),
-        rule=rule, plan=plan,
-        rule_form=forms.ReorderRuleForm(
-            stores=selectors.stores_for(user=request.user).filter(
-                organisation=item.organisation),
-            initial={"store": store, "reorder_point": rule.reorder_point if rule else 0,
-                     "reorder_qty": rule.reorder_qty if rule else 0,
-                     "max_qty": rule.max_qty if rule else None}),
-        can_manage=request.user.has_perm("inventory.manage", item)))
+    return render(
+        request,
+        "inventory/item.html",
+        _ctx(
+            request,
+            store,
+            item=item,
+            by_store=selectors.item_stock_by_store(item=item, user=request.user),
+            levels=selectors.item_levels(item=item, store=store),
+            moves=selectors.item_movements(item=item, store=store, limit=30),
+            network=selectors.network_availability(user=request.user, item=item),
+            rule=rule,
+            plan=plan,
+            rule_form=forms.ReorderRuleForm(
+                stores=selectors.stores_for(user=request.user).filter(
+                    organisation=item.organisation
+                ),
+                initial={
+                    "store": store,
+                    "reorder_point": rule.reorder_point if rule else 0,
+                    "reorder_qty": rule.reorder_qty if rule else 0,
+                    "max_qty": rule.max_qty if rule else None,
+                },
+            ),
+            can_manage=request.user.has_perm("inventory.manage", item),
+        ),
+    )
 
 
 @login_required
 @require_POST
 def reorder_rule(request, pk):
     item = selectors.item_for(user=request.user, pk=pk)
-    form = forms.ReorderRuleForm(request.POST, stores=selectors.stores_for(
-        user=request.user).filter(organisation=item.organisation))
+    form = forms.ReorderRuleForm(
+        request.POST,
+        stores=selectors.stores_for(user=request.user).filter(organisation=item.organisation),
+    )
     if form.is_valid():
         try:
             services.set_reorder_rule(user=request.user, item=item, **form.cleaned_data)
@@ -394,8 +531,11 @@ def reorder_rule(request, pk):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     else:
-        messages.error(request, _("Check the reorder settings: %(e)s") % {
-            "e": "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())})
+        messages.error(
+            request,
+            _("Check the reorder settings: %(e)s")
+            % {"e": "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())},
+        )
     return redirect("inventory:item", item.pk)
 
 
@@ -405,8 +545,11 @@ def item_labels(request):
     ids = [int(i) for i in request.GET.getlist("item") if i.isdigit()]
     qs = selectors.items_for(user=request.user).filter(organisation=store.organisation)
     qs = qs.filter(pk__in=ids) if ids else qs.order_by("name")[:63]
-    copies = min(max(int(request.GET.get("copies", "1") or 1), 1), 21) if \
-        request.GET.get("copies", "1").isdigit() else 1
+    copies = (
+        min(max(int(request.GET.get("copies", "1") or 1), 1), 21)
+        if request.GET.get("copies", "1").isdigit()
+        else 1
+    )
     return _pdf("labels.pdf", documents.item_labels(list(qs), copies=copies))
 
 
@@ -425,28 +568,56 @@ def item_forecast(request, pk):
     history = selectors.daily_sales(item=item, store=store, days=120)
     fc = selectors.forecast_for(item=item, store=store)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[d for d, _q in history], y=[q for _d, q in history],
-                             name=_("Sold"), mode="lines"))
+    fig.add_trace(
+        go.Scatter(
+            x=[d for d, _q in history], y=[q for _d, q in history], name=_("Sold"), mode="lines"
+        )
+    )
     if fc:
         xs = [f.day for f in fc]
         if all(f.high is not None for f in fc):
-            fig.add_trace(go.Scatter(x=xs + xs[::-1],
-                                     y=[float(f.high) for f in fc] + [float(f.low or 0)
-                                                                      for f in fc][::-1],
-                                     fill="toself", name=_("80% interval"), mode="none",
-                                     opacity=0.3))
-        fig.add_trace(go.Scatter(x=xs, y=[float(f.quantity) for f in fc], name=_("Forecast"),
-                                 mode="lines", line={"dash": "dash"}))
-    chart = Chart(fig, _("Daily demand of %(item)s") % {"item": item.name},
-                  headers=[_("Day"), _("Forecast"), _("Low"), _("High")],
-                  rows=[[f.day, f.quantity, f.low, f.high] for f in fc])
+            fig.add_trace(
+                go.Scatter(
+                    x=xs + xs[::-1],
+                    y=[float(f.high) for f in fc] + [float(f.low or 0) for f in fc][::-1],
+                    fill="toself",
+                    name=_("Likely range (8 in 10 days)"),
+                    mode="none",
+                    opacity=0.3,
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=[float(f.quantity) for f in fc],
+                name=_("Forecast"),
+                mode="lines",
+                line={"dash": "dash"},
+            )
+        )
+    chart = Chart(
+        fig,
+        _("Daily demand of %(item)s") % {"item": item.name},
+        headers=[_("Day"), _("Forecast"), _("Low"), _("High")],
+        rows=[[f.day, f.quantity, f.low, f.high] for f in fc],
+    )
     from concierge.inventory.models import ReorderRule
 
-    return render(request, "inventory/forecast.html", _ctx(
-        request, store, item=item, chart=chart, forecast=fc,
-        model=fc[0].model if fc else "", plan=forecast_link.plans(store=store, item_ids=[item.pk]).get(item.pk),
-        rule=ReorderRule.objects.filter(item=item, store=store).first(),
-        engine_ready=forecast_link.engine() is not None))
+    return render(
+        request,
+        "inventory/forecast.html",
+        _ctx(
+            request,
+            store,
+            item=item,
+            chart=chart,
+            forecast=fc,
+            model=fc[0].model if fc else "",
+            plan=forecast_link.plans(store=store, item_ids=[item.pk]).get(item.pk),
+            rule=ReorderRule.objects.filter(item=item, store=store).first(),
+            engine_ready=forecast_link.engine() is not None,
+        ),
+    )
 
 
 @login_required
@@ -459,12 +630,16 @@ def forecast_run(request):
     from concierge.core.tasking import enqueue_on_commit
     from concierge.inventory.tasks import forecast_stores
 
-    progress = start_progress(owner=request.user, kind="inventory.forecast",
-                              label=_("Forecasting demand for %(s)s") % {"s": store.name},
-                              total=1)
+    progress = start_progress(
+        owner=request.user,
+        kind="inventory.forecast",
+        label=_("Forecasting demand for %(s)s") % {"s": store.name},
+        total=1,
+    )
     enqueue_on_commit(forecast_stores, [store.pk], progress.pk)
-    return render(request, "inventory/forecast_running.html", _ctx(request, store,
-                                                                   progress=progress))
+    return render(
+        request, "inventory/forecast_running.html", _ctx(request, store, progress=progress)
+    )
 
 
 # --- import / export ------------------------------------------------------------------------
@@ -477,18 +652,26 @@ def _import(request, kind: str):
     if request.method == "POST" and form.is_valid():
         fn = csvio.import_items if kind == "items" else csvio.import_stock
         try:
-            result = fn(user=request.user, organisation=store.organisation,
-                        upload=form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"])
+            result = fn(
+                user=request.user,
+                organisation=store.organisation,
+                upload=form.cleaned_data["file"],
+                dry_run=form.cleaned_data["dry_run"],
+            )
         except ValidationError as exc:
             _errors_to_form(form, exc)
         if result is not None and result.ok and not result.dry_run:
-            messages.success(request, _("Imported: %(c)s new, %(u)s changed, %(n)s "
-                                        "unchanged.") % {"c": result.created,
-                                                         "u": result.updated,
-                                                         "n": result.unchanged})
+            messages.success(
+                request,
+                _("Imported: %(c)s new, %(u)s changed, %(n)s unchanged.")
+                % {"c": result.created, "u": result.updated, "n": result.unchanged},
+            )
     columns = csvio.ITEM_COLUMNS if kind == "items" else csvio.STOCK_COLUMNS
-    return render(request, "inventory/import.html", _ctx(
-        request, store, form=form, result=result, kind=kind, columns=columns))
+    return render(
+        request,
+        "inventory/import.html",
+        _ctx(request, store, form=form, result=result, kind=kind, columns=columns),
+    )
 
 
 @login_required
@@ -528,15 +711,20 @@ def export_movements(request):
 def locations(request, pk):
     store = selectors.store_for(user=request.user, pk=pk)
     request.session[SESSION_STORE] = store.pk
-    return render(request, "inventory/locations.html", _ctx(
-        request, store, tree=selectors.location_tree(store=store)))
+    return render(
+        request,
+        "inventory/locations.html",
+        _ctx(request, store, tree=selectors.location_tree(store=store)),
+    )
 
 
 @login_required
 def location_labels(request, pk):
     store = selectors.store_for(user=request.user, pk=pk)
-    return _pdf(f"bins-{store.code}.pdf",
-                documents.bin_labels(list(store.locations.select_related("store"))))
+    return _pdf(
+        f"bins-{store.code}.pdf",
+        documents.bin_labels(list(store.locations.select_related("store"))),
+    )
 
 
 @login_required
@@ -556,25 +744,45 @@ def stocktake(request, pk):
                     raise ArithmeticError
                 counts[(lvl.item_id, lvl.batch_id)] = counted
             except (ArithmeticError, ValueError):
-                errors.append(_("%(item)s: “%(v)s” is not a count.") % {"item": lvl.item.name,
-                                                                         "v": raw})
-        rows.append({"level": lvl, "name": name, "raw": raw, "counted": counted,
-                     "variance": (counted - lvl.quantity) if counted is not None else None})
+                errors.append(
+                    _("%(item)s: “%(v)s” is not a count.") % {"item": lvl.item.name, "v": raw}
+                )
+        rows.append(
+            {
+                "level": lvl,
+                "name": name,
+                "raw": raw,
+                "counted": counted,
+                "variance": (counted - lvl.quantity) if counted is not None else None,
+            }
+        )
     step = request.POST.get("step")
     if step == "post" and not errors and counts:
         try:
-            moves = services.post_stocktake(user=request.user, location=location,
-                                            counts=counts, note=request.POST.get("note", ""))
+            moves = services.post_stocktake(
+                user=request.user,
+                location=location,
+                counts=counts,
+                note=request.POST.get("note", ""),
+            )
         except ValidationError as exc:
             errors += exc.messages
         else:
-            messages.success(request, _("Stocktake posted: %(n)s adjustments.") % {
-                "n": len(moves)})
+            messages.success(request, _("Stocktake posted: %(n)s adjustments.") % {"n": len(moves)})
             return redirect("inventory:locations", store.pk)
-    return render(request, "inventory/stocktake.html", _ctx(
-        request, store, location=location, rows=rows, errors=errors,
-        reviewing=step in ("review", "post") and not errors,
-        variances=sum(1 for r in rows if r["variance"])))
+    return render(
+        request,
+        "inventory/stocktake.html",
+        _ctx(
+            request,
+            store,
+            location=location,
+            rows=rows,
+            errors=errors,
+            reviewing=step in ("review", "post") and not errors,
+            variances=sum(1 for r in rows if r["variance"]),
+        ),
+    )
 
 
 # --- movements ------------------------------------------------------------------------------
@@ -587,10 +795,20 @@ def movements(request):
     if kind not in Movement.Kind.values:
         kind = ""
     page = Paginator(selectors.movements_for(store=store, kind=kind), 50).get_page(
-        request.GET.get("page"))
-    return render(request, "inventory/movements.html", _ctx(
-        request, store, page=page, kind=kind, kinds=Movement.Kind.choices,
-        query=f"kind={kind}" if kind else ""))
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "inventory/movements.html",
+        _ctx(
+            request,
+            store,
+            page=page,
+            kind=kind,
+            kinds=Movement.Kind.choices,
+            query=f"kind={kind}" if kind else "",
+        ),
+    )
 
 
 # --- reorders and purchase orders -----------------------------------------------------------
@@ -606,28 +824,40 @@ def reorder(request):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("Draft order %(n)s created — check it and send it.") % {
-                "n": po.number})
+            messages.success(
+                request, _("Draft order %(n)s created — check it and send it.") % {"n": po.number}
+            )
             return redirect("inventory:purchase_order", po.pk)
     suggestions = selectors.reorder_suggestions(user=request.user, store=store)
     groups: dict = {}
     for s in suggestions:
         groups.setdefault(s.supplier, []).append(s)
-    return render(request, "inventory/reorder.html", _ctx(
-        request, store, groups=list(groups.items()),
-        can_order=request.user.has_perm("inventory.order", store)))
+    return render(
+        request,
+        "inventory/reorder.html",
+        _ctx(
+            request,
+            store,
+            groups=list(groups.items()),
+            can_order=request.user.has_perm("inventory.order", store),
+        ),
+    )
 
 
 @login_required
 def purchase_orders(request):
     store = _store(request)
-    qs = selectors.purchase_orders_for(user=request.user).filter(store=store).order_by(
-        "-created_at")
+    qs = (
+        selectors.purchase_orders_for(user=request.user).filter(store=store).order_by("-created_at")
+    )
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     from django.utils import timezone
 
-    return render(request, "inventory/purchase_orders.html", _ctx(
-        request, store, page=page, today=timezone.localdate(), query=""))
+    return render(
+        request,
+        "inventory/purchase_orders.html",
+        _ctx(request, store, page=page, today=timezone.localdate(), query=""),
+    )
 
 
 @login_required
@@ -639,8 +869,7 @@ def purchase_order(request, pk):
         try:
             if action == "send":
                 services.send_purchase_order(user=request.user, order=order)
-                messages.success(request, _("Order sent to %(s)s.") % {
-                    "s": order.supplier.email})
+                messages.success(request, _("Order sent to %(s)s.") % {"s": order.supplier.email})
             elif action == "cancel":
                 services.cancel_purchase_order(user=request.user, order=order)
                 messages.success(request, _("Order cancelled."))
@@ -649,12 +878,21 @@ def purchase_order(request, pk):
         return redirect("inventory:purchase_order", order.pk)
     from django.utils import timezone
 
-    return render(request, "inventory/purchase_order.html", _ctx(
-        request, store, order=order, lines=order.lines.select_related("item"),
-        overdue=order.status in (PurchaseOrder.Status.SENT, PurchaseOrder.Status.PARTIAL)
-        and order.expected_on and order.expected_on < timezone.localdate(),
-        receive_form=forms.PurchaseOrderReceiveForm(order=order),
-        can_order=request.user.has_perm("inventory.order", order)))
+    return render(
+        request,
+        "inventory/purchase_order.html",
+        _ctx(
+            request,
+            store,
+            order=order,
+            lines=order.lines.select_related("item"),
+            overdue=order.status in (PurchaseOrder.Status.SENT, PurchaseOrder.Status.PARTIAL)
+            and order.expected_on
+            and order.expected_on < timezone.localdate(),
+            receive_form=forms.PurchaseOrderReceiveForm(order=order),
+            can_order=request.user.has_perm("inventory.order", order),
+        ),
+    )
 
 
 @login_required
@@ -667,12 +905,17 @@ def purchase_order_receive(request, pk):
         for line in form.lines:
             qty = form.cleaned_data.get(f"qty_{line.pk}")
             if qty:
-                lines[line.pk] = ReceiptLine(item=line.item, quantity=qty,
-                                             expires_on=form.cleaned_data.get(f"exp_{line.pk}"))
+                lines[line.pk] = ReceiptLine(
+                    item=line.item, quantity=qty, expires_on=form.cleaned_data.get(f"exp_{line.pk}")
+                )
         try:
-            services.receive_purchase_order(user=request.user, order=order, lines=lines,
-                                            delivery_note=form.cleaned_data["delivery_note"],
-                                            confirm=form.cleaned_data["confirm"])
+            services.receive_purchase_order(
+                user=request.user,
+                order=order,
+                lines=lines,
+                delivery_note=form.cleaned_data["delivery_note"],
+                confirm=form.cleaned_data["confirm"],
+            )
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
@@ -680,10 +923,20 @@ def purchase_order_receive(request, pk):
             return redirect("inventory:purchase_order", order.pk)
     from django.utils import timezone
 
-    return render(request, "inventory/purchase_order.html", _ctx(
-        request, order.store, order=order, lines=order.lines.select_related("item"),
-        receive_form=form, overdue=False, today=timezone.localdate(),
-        can_order=request.user.has_perm("inventory.order", order)))
+    return render(
+        request,
+        "inventory/purchase_order.html",
+        _ctx(
+            request,
+            order.store,
+            order=order,
+            lines=order.lines.select_related("item"),
+            receive_form=form,
+            overdue=False,
+            today=timezone.localdate(),
+            can_order=request.user.has_perm("inventory.order", order),
+        ),
+    )
 
 
 @login_required
@@ -701,8 +954,11 @@ def transfers(request):
     qs = selectors.transfers_for(user=request.user).order_by("-created_at")
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     in_transit = selectors.stock_list(store=store, status="in_transit")[:50]
-    return render(request, "inventory/transfers.html", _ctx(
-        request, store, page=page, in_transit=in_transit, query=""))
+    return render(
+        request,
+        "inventory/transfers.html",
+        _ctx(request, store, page=page, in_transit=in_transit, query=""),
+    )
 
 
 @login_required
@@ -714,15 +970,21 @@ def transfer_create(request):
     if request.GET.get("from"):
         initial["from_store"] = request.GET["from"]
     form = forms.TransferForm(
-        request.POST or None, initial=initial,
+        request.POST or None,
+        initial=initial,
         sources=selectors.transfer_sources(user=request.user, store=store),
-        items=selectors.items_for(user=request.user).filter(organisation=store.organisation))
+        items=selectors.items_for(user=request.user).filter(organisation=store.organisation),
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            t = services.request_transfer(user=request.user, from_store=d["from_store"],
-                                          to_store=store, lines=[(d["item"], d["quantity"])],
-                                          note=d["note"])
+            t = services.request_transfer(
+                user=request.user,
+                from_store=d["from_store"],
+                to_store=store,
+                lines=[(d["item"], d["quantity"])],
+                note=d["note"],
+            )
         except (ValidationError, PermissionDenied) as exc:
             if isinstance(exc, ValidationError):
                 _errors_to_form(form, exc)
@@ -739,8 +1001,12 @@ def transfer_detail(request, pk):
     transfer = selectors.transfer_for(user=request.user, pk=pk)
     if request.method == "POST":
         action = request.POST.get("action")
-        fn = {"approve": services.approve_transfer, "reject": services.reject_transfer,
-              "ship": services.ship_transfer, "receive": services.receive_transfer}.get(action)
+        fn = {
+            "approve": services.approve_transfer,
+            "reject": services.reject_transfer,
+            "ship": services.ship_transfer,
+            "receive": services.receive_transfer,
+        }.get(action)
         if fn is None:
             raise Http404("Not found.")
         try:
@@ -751,15 +1017,22 @@ def transfer_detail(request, pk):
         return redirect("inventory:transfer", transfer.pk)
     u = request.user
     store = selectors.default_store(user=u)
-    return render(request, "inventory/transfer.html", _ctx(
-        request, store, transfer=transfer,
-        lines=transfer.lines.select_related("item", "batch"),
-        can_approve=transfer.status == Transfer.Status.REQUESTED
-        and u.has_perm("inventory.approve_transfer", transfer),
-        can_ship=transfer.status == Transfer.Status.APPROVED
-        and u.has_perm("inventory.ship_transfer", transfer),
-        can_receive=transfer.status == Transfer.Status.SHIPPED
-        and u.has_perm("inventory.receive_transfer", transfer)))
+    return render(
+        request,
+        "inventory/transfer.html",
+        _ctx(
+            request,
+            store,
+            transfer=transfer,
+            lines=transfer.lines.select_related("item", "batch"),
+            can_approve=transfer.status == Transfer.Status.REQUESTED
+            and u.has_perm("inventory.approve_transfer", transfer),
+            can_ship=transfer.status == Transfer.Status.APPROVED
+            and u.has_perm("inventory.ship_transfer", transfer),
+            can_receive=transfer.status == Transfer.Status.SHIPPED
+            and u.has_perm("inventory.receive_transfer", transfer),
+        ),
+    )
 
 
 # --- alerts and reports ---------------------------------------------------------------------
@@ -772,15 +1045,24 @@ def alerts_page(request):
 
     conf = InventorySettings.objects.filter(organisation=store.organisation).first()
     days = conf.expiry_warning_days if conf else 7
-    return render(request, "inventory/alerts.html", _ctx(
-        request, store, alerts=selectors.active_alerts(store=store, limit=200),
-        expiring=selectors.expiring_batches(store=store, days=days), days=days))
+    return render(
+        request,
+        "inventory/alerts.html",
+        _ctx(
+            request,
+            store,
+            alerts=selectors.active_alerts(store=store, limit=200),
+            expiring=selectors.expiring_batches(store=store, days=days),
+            days=days,
+        ),
+    )
 
 
 def _bar(title, xs, ys, label):
     fig = go.Figure(go.Bar(x=xs, y=ys, name=label))
-    return Chart(fig, title, headers=["", label], rows=[[x, y] for x, y in zip(xs, ys,
-                                                                                  strict=True)])
+    return Chart(
+        fig, title, headers=["", label], rows=[[x, y] for x, y in zip(xs, ys, strict=True)]
+    )
 
 
 @login_required
@@ -789,32 +1071,56 @@ def reports(request):
     org = store.organisation
     by_store = selectors.value_by_store(organisation=org)
     by_cat = selectors.value_by_category(organisation=org, store=store)
-    value_store = _bar(_("Stock value by store"), [r["store__name"] for r in by_store],
-                       [float(r["value"] or 0) for r in by_store], _("Value"))
-    value_cat = _bar(_("Stock value by category"),
-                     [r["item__category__name"] or _("None") for r in by_cat],
-                     [float(r["value"] or 0) for r in by_cat], _("Value"))
+    value_store = _bar(
+        _("Stock value by store"),
+        [r["store__name"] for r in by_store],
+        [float(r["value"] or 0) for r in by_store],
+        _("Value"),
+    )
+    value_cat = _bar(
+        _("Stock value by category"),
+        [r["item__category__name"] or _("None") for r in by_cat],
+        [float(r["value"] or 0) for r in by_cat],
+        _("Value"),
+    )
     mov = selectors.movements_over_time(store=store, days=90)
     fig = go.Figure()
     kinds = dict(Movement.Kind.choices)
     for kind in sorted({r["kind"] for r in mov}):
         pts = [r for r in mov if r["kind"] == kind]
-        fig.add_trace(go.Bar(x=[r["day"] for r in pts], y=[float(abs(r["q"])) for r in pts],
-                             name=str(kinds.get(kind, kind))))
+        fig.add_trace(
+            go.Bar(
+                x=[r["day"] for r in pts],
+                y=[float(abs(r["q"])) for r in pts],
+                name=str(kinds.get(kind, kind)),
+            )
+        )
     fig.update_layout(barmode="stack")
-    movements_chart = Chart(fig, _("Units moved per day"), headers=[_("Day"), _("Kind"),
-                                                                   _("Units")],
-                            rows=[[r["day"], kinds.get(r["kind"]), r["q"]] for r in mov][-60:])
+    movements_chart = Chart(
+        fig,
+        _("Units moved per day"),
+        headers=[_("Day"), _("Kind"), _("Units")],
+        rows=[[r["day"], kinds.get(r["kind"]), r["q"]] for r in mov][-60:],
+    )
     turnover = selectors.turnover(store=store)
-    return render(request, "inventory/reports.html", _ctx(
-        request, store, value_store=value_store, value_cat=value_cat,
-        movements_chart=movements_chart, top=turnover[:15],
-        dead=selectors.dead_stock(store=store)[:20],
-        losses=selectors.expiry_losses(organisation=org),
-        suppliers=selectors.supplier_performance(organisation=org),
-        stores_perf=selectors.store_performance(organisation=org),
-        fifo=selectors.fifo_value(store=store),
-        avg_value=sum((r["value"] or 0) for r in by_cat)))
+    return render(
+        request,
+        "inventory/reports.html",
+        _ctx(
+            request,
+            store,
+            value_store=value_store,
+            value_cat=value_cat,
+            movements_chart=movements_chart,
+            top=turnover[:15],
+            dead=selectors.dead_stock(store=store)[:20],
+            losses=selectors.expiry_losses(organisation=org),
+            suppliers=selectors.supplier_performance(organisation=org),
+            stores_perf=selectors.store_performance(organisation=org),
+            fifo=selectors.fifo_value(store=store),
+            avg_value=sum((r["value"] or 0) for r in by_cat),
+        ),
+    )
 
 
 @login_required
@@ -823,17 +1129,28 @@ def report_csv(request, name):
     out = io.StringIO()
     w = csv.writer(out)
     if name == "turnover":
-        w.writerow(["sku", "item", "on_hand", "sold_90d", "revenue", "margin", "days_of_cover",
-                    "turnover"])
+        w.writerow(
+            ["sku", "item", "on_hand", "sold_90d", "revenue", "margin", "days_of_cover", "turnover"]
+        )
         for t in selectors.turnover(store=store):
-            w.writerow([t.item.sku, t.item.name, t.on_hand, t.sold, t.revenue, t.margin,
-                        t.days_of_cover if t.days_of_cover is not None else "",
-                        t.turnover if t.turnover is not None else ""])
+            w.writerow(
+                [
+                    t.item.sku,
+                    t.item.name,
+                    t.on_hand,
+                    t.sold,
+                    t.revenue,
+                    t.margin,
+                    t.days_of_cover if t.days_of_cover is not None else "",
+                    t.turnover if t.turnover is not None else "",
+                ]
+            )
     elif name == "value":
         w.writerow(["store", "category", "units", "value"])
         for r in selectors.value_by_category(organisation=store.organisation, store=store):
-            w.writerow([store.name, r["item__category__name"] or "", r["units"],
-                        round(r["value"] or 0, 2)])
+            w.writerow(
+                [store.name, r["item__category__name"] or "", r["units"], round(r["value"] or 0, 2)]
+            )
     elif name == "dead":
         w.writerow(["sku", "item", "on_hand", "last_sale"])
         for s in selectors.dead_stock(store=store):
@@ -841,13 +1158,19 @@ def report_csv(request, name):
     elif name == "suppliers":
         w.writerow(["supplier", "orders", "lead_time_days", "actual_lead_days", "fill_rate"])
         for r in selectors.supplier_performance(organisation=store.organisation):
-            w.writerow([r["supplier"].name, r["orders"], r["lead_time_days"],
-                        r["actual_lead_days"] or "", r["fill_rate"] or ""])
+            w.writerow(
+                [
+                    r["supplier"].name,
+                    r["orders"],
+                    r["lead_time_days"],
+                    r["actual_lead_days"] or "",
+                    r["fill_rate"] or "",
+                ]
+            )
     elif name == "losses":
         w.writerow(["store", "reason", "units", "value"])
         for r in selectors.expiry_losses(organisation=store.organisation):
-            w.writerow([r["store__name"], r["reason"], -r["units"], round(-(r["value"] or 0),
-                                                                          2)])
+            w.writerow([r["store__name"], r["reason"], -r["units"], round(-(r["value"] or 0), 2)])
     else:
         raise Http404("Not found.")
     return _csv(f"{name}-{store.code}.csv", out.getvalue())

@@ -38,14 +38,24 @@ def shop(db) -> Shop:
     other = StoreFactory(organisation=org, code="AD", name="Adyar")
     supplier = SupplierFactory(organisation=org)
     return Shop(
-        org=org, staff=staff, manager=manager, store=store,
-        bin=LocationFactory(store=store, code="A-01"), bin2=LocationFactory(store=store,
-                                                                            code="A-02"),
-        other_store=other, other_bin=LocationFactory(store=other, code="X-01"),
+        org=org,
+        staff=staff,
+        manager=manager,
+        store=store,
+        bin=LocationFactory(store=store, code="A-01"),
+        bin2=LocationFactory(store=store, code="A-02"),
+        other_store=other,
+        other_bin=LocationFactory(store=other, code="X-01"),
         item=ItemFactory(organisation=org, name="Rice 5 kg", supplier=supplier),
-        milk=ItemFactory(organisation=org, name="Milk 500 ml", perishable=True,
-                         shelf_life_days=5, supplier=supplier),
-        supplier=supplier)
+        milk=ItemFactory(
+            organisation=org,
+            name="Milk 500 ml",
+            perishable=True,
+            shelf_life_days=5,
+            supplier=supplier,
+        ),
+        supplier=supplier,
+    )
 
 
 @pytest.fixture

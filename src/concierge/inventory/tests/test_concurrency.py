@@ -14,11 +14,17 @@ from concierge.inventory.services import ReceiptLine, SaleLine
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sales_of_the_last_units_oversell_nothing(shop):
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"] in ("", ":memory:") \
-            or "mode=memory" in str(connection.settings_dict.get("TEST", {}).get("NAME") or ""):
+    if (
+        connection.vendor == "sqlite"
+        and connection.settings_dict["NAME"] in ("", ":memory:")
+        or "mode=memory" in str(connection.settings_dict.get("TEST", {}).get("NAME") or "")
+    ):
         pass  # shared-cache memory DB: writers still serialise; errors count as refusals
-    services.receive_stock(user=shop.staff, store=shop.store, lines=[
-        ReceiptLine(item=shop.item, quantity=D(5), location=shop.bin)])
+    services.receive_stock(
+        user=shop.staff,
+        store=shop.store,
+        lines=[ReceiptLine(item=shop.item, quantity=D(5), location=shop.bin)],
+    )
     results = []
     barrier = threading.Barrier(8)
 
@@ -27,8 +33,12 @@ def test_concurrent_sales_of_the_last_units_oversell_nothing(shop):
             barrier.wait()
             for _attempt in range(400):
                 try:
-                    services.sell_stock(user=shop.staff, store=shop.store, confirm=True,
-                                        lines=[SaleLine(item=shop.item, quantity=D(1))])
+                    services.sell_stock(
+                        user=shop.staff,
+                        store=shop.store,
+                        confirm=True,
+                        lines=[SaleLine(item=shop.item, quantity=D(1))],
+                    )
                     results.append("sold")
                     return
                 except OperationalError:  # SQLite: database is locked — try again

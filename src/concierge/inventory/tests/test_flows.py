@@ -35,13 +35,21 @@ pytestmark = pytest.mark.django_db
 
 def receive(shop, item, qty, store=None, **kw):
     store = store or shop.store
-    return services.receive_stock(user=shop.staff, store=store, confirm=True, lines=[
-        ReceiptLine(item=item, quantity=D(qty), **kw)])
+    return services.receive_stock(
+        user=shop.staff,
+        store=store,
+        confirm=True,
+        lines=[ReceiptLine(item=item, quantity=D(qty), **kw)],
+    )
 
 
 def sell(shop, item, qty, store=None):
-    return services.sell_stock(user=shop.staff, store=store or shop.store, confirm=True,
-                               lines=[SaleLine(item=item, quantity=D(qty))])
+    return services.sell_stock(
+        user=shop.staff,
+        store=store or shop.store,
+        confirm=True,
+        lines=[SaleLine(item=item, quantity=D(qty))],
+    )
 
 
 def events(user, event):
@@ -59,8 +67,9 @@ def test_low_stock_warns_once_until_it_clears(shop):
     sell(shop, shop.item, 10)  # low again: warn again
     assert events(shop.manager, "inventory.low_stock") == 2
     assert events(shop.staff, "inventory.low_stock") == 2
-    assert OutboxEmail.objects.filter(event="inventory.low_stock",
-                                      to=shop.manager.email).count() == 2
+    assert (
+        OutboxEmail.objects.filter(event="inventory.low_stock", to=shop.manager.email).count() == 2
+    )
 
 
 def test_out_of_stock_and_overstock(shop):
@@ -101,31 +110,37 @@ def test_daily_digest_for_store_manager(shop):
 def test_reorder_suggestion_to_purchase_order_to_partial_receipt(shop, mailoutbox):
     shop.item.pack_size = 6
     shop.item.save()
-    ReorderRuleFactory(item=shop.item, store=shop.store, reorder_point=D(5),
-                       reorder_qty=D(20))
+    ReorderRuleFactory(item=shop.item, store=shop.store, reorder_point=D(5), reorder_qty=D(20))
     receive(shop, shop.item, 4)
     [s] = selectors.reorder_suggestions(user=shop.manager, store=shop.store)
     assert (s.item, s.quantity, s.source) == (shop.item, D(24), "rule")  # 20 → packs of 6
-    po = services.order_suggestions(user=shop.manager, store=shop.store,
-                                    supplier=shop.supplier)
+    po = services.order_suggestions(user=shop.manager, store=shop.store, supplier=shop.supplier)
     assert selectors.reorder_suggestions(user=shop.manager, store=shop.store) == []
     services.send_purchase_order(user=shop.manager, order=po)
     mail = OutboxEmail.objects.get(event="inventory.purchase_order")
-    assert mail.to == shop.supplier.email and mail.attachments[0]["mimetype"] == \
-        "application/pdf"
+    assert mail.to == shop.supplier.email and mail.attachments[0]["mimetype"] == "application/pdf"
     line = po.lines.get()
-    services.receive_purchase_order(user=shop.staff, order=po, delivery_note="DN-1",
-                                    lines={line.pk: ReceiptLine(item=shop.item,
-                                                                quantity=D(10))})
+    services.receive_purchase_order(
+        user=shop.staff,
+        order=po,
+        delivery_note="DN-1",
+        lines={line.pk: ReceiptLine(item=shop.item, quantity=D(10))},
+    )
     po.refresh_from_db()
     assert po.status == PurchaseOrder.Status.PARTIAL
     with pytest.raises(ValidationError, match="already received"):
-        services.receive_purchase_order(user=shop.staff, order=po, delivery_note="DN-1",
-                                        lines={line.pk: ReceiptLine(item=shop.item,
-                                                                    quantity=D(14))})
-    services.receive_purchase_order(user=shop.staff, order=po, delivery_note="DN-2",
-                                    lines={line.pk: ReceiptLine(item=shop.item,
-                                                                quantity=D(14))})
+        services.receive_purchase_order(
+            user=shop.staff,
+            order=po,
+            delivery_note="DN-1",
+            lines={line.pk: ReceiptLine(item=shop.item, quantity=D(14))},
+        )
+    services.receive_purchase_order(
+        user=shop.staff,
+        order=po,
+        delivery_note="DN-2",
+        lines={line.pk: ReceiptLine(item=shop.item, quantity=D(14))},
+    )
     po.refresh_from_db()
     assert po.status == PurchaseOrder.Status.RECEIVED
     assert ItemStock.objects.get(item=shop.item, store=shop.store).on_hand == 28
@@ -135,14 +150,19 @@ def test_reorder_suggestion_to_purchase_order_to_partial_receipt(shop, mailoutbo
 
 def test_staff_cannot_order(shop):
     with pytest.raises(PermissionDenied):
-        services.create_purchase_order(user=shop.staff, store=shop.store,
-                                       supplier=shop.supplier, lines=[(shop.item, D(1))])
+        services.create_purchase_order(
+            user=shop.staff, store=shop.store, supplier=shop.supplier, lines=[(shop.item, D(1))]
+        )
 
 
 def test_overdue_orders_are_flagged_once(shop):
-    po = services.create_purchase_order(user=shop.manager, store=shop.store,
-                                        supplier=shop.supplier, lines=[(shop.item, D(5))],
-                                        expected_on=timezone.localdate() - timedelta(days=1))
+    po = services.create_purchase_order(
+        user=shop.manager,
+        store=shop.store,
+        supplier=shop.supplier,
+        lines=[(shop.item, D(5))],
+        expected_on=timezone.localdate() - timedelta(days=1),
+    )
     services.send_purchase_order(user=shop.manager, order=po)
     assert alerts.overdue_orders() > 0
     assert alerts.overdue_orders() == 0
@@ -150,8 +170,9 @@ def test_overdue_orders_are_flagged_once(shop):
 
 def test_transfer_states_and_who_may_move_them(shop):
     receive(shop, shop.item, 10)
-    t = services.request_transfer(user=shop.staff, from_store=shop.store,
-                                  to_store=shop.other_store, lines=[(shop.item, D(3))])
+    t = services.request_transfer(
+        user=shop.staff, from_store=shop.store, to_store=shop.other_store, lines=[(shop.item, D(3))]
+    )
     with pytest.raises(ValidationError, match="Requested"):
         services.ship_transfer(user=shop.staff, transfer=t)
     with pytest.raises(PermissionDenied):
@@ -175,23 +196,26 @@ def test_network_transfer_matches_items_by_gtin_and_hides_prices(shop):
     other_store = StoreFactory(organisation=other_org, code="NB")
     LocationFactory(store=other_store, code="N-1")
     twin = ItemFactory(organisation=other_org, gtin=shop.item.gtin, price=D("99"))
-    receive_other = services.receive_stock(user=other_manager, store=other_store, lines=[
-        ReceiptLine(item=twin, quantity=D(8))])
+    receive_other = services.receive_stock(
+        user=other_manager, store=other_store, lines=[ReceiptLine(item=twin, quantity=D(8))]
+    )
     assert receive_other
     LocationFactory(store=shop.store, code="Z-1")
     # Not in a network yet: no availability, no transfer.
-    assert all(r["own"] for r in selectors.network_availability(user=shop.staff,
-                                                                item=shop.item))
+    assert all(r["own"] for r in selectors.network_availability(user=shop.staff, item=shop.item))
     with pytest.raises(PermissionDenied):
-        services.request_transfer(user=shop.staff, from_store=other_store,
-                                  to_store=shop.store, lines=[(shop.item, D(2))])
+        services.request_transfer(
+            user=shop.staff, from_store=other_store, to_store=shop.store, lines=[(shop.item, D(2))]
+        )
     member = services.join_network(user=shop.manager, organisation=shop.org, name="Chennai")
     services.join_network(user=other_manager, organisation=other_org, network=member.network)
-    theirs = [r for r in selectors.network_availability(user=shop.staff, item=shop.item)
-              if not r["own"]]
+    theirs = [
+        r for r in selectors.network_availability(user=shop.staff, item=shop.item) if not r["own"]
+    ]
     assert theirs[0]["available"] == 8 and theirs[0]["price"] is None
-    t = services.request_transfer(user=shop.staff, from_store=other_store,
-                                  to_store=shop.store, lines=[(shop.item, D(2))])
+    t = services.request_transfer(
+        user=shop.staff, from_store=other_store, to_store=shop.store, lines=[(shop.item, D(2))]
+    )
     assert t.lines.get().item == twin
     services.approve_transfer(user=other_manager, transfer=t)
     services.ship_transfer(user=other_manager, transfer=t)
@@ -202,12 +226,12 @@ def test_network_transfer_matches_items_by_gtin_and_hides_prices(shop):
 
 def test_online_order_is_idempotent_and_reserves_then_issues(shop):
     receive(shop, shop.item, 5)
-    order, created = services.place_online_order(user=shop.staff, store=shop.store,
-                                                 external_id="WEB-1",
-                                                 lines=[(shop.item, D(4))])
-    again, created_again = services.place_online_order(user=shop.staff, store=shop.store,
-                                                       external_id="WEB-1",
-                                                       lines=[(shop.item, D(4))])
+    order, created = services.place_online_order(
+        user=shop.staff, store=shop.store, external_id="WEB-1", lines=[(shop.item, D(4))]
+    )
+    again, created_again = services.place_online_order(
+        user=shop.staff, store=shop.store, external_id="WEB-1", lines=[(shop.item, D(4))]
+    )
     assert created and not created_again and again.pk == order.pk
     stock = ItemStock.objects.get(item=shop.item, store=shop.store)
     assert (stock.on_hand, stock.reserved) == (5, 4)
@@ -224,19 +248,22 @@ def test_online_order_is_idempotent_and_reserves_then_issues(shop):
 
 def test_cancelled_online_order_releases_stock(shop):
     receive(shop, shop.item, 5)
-    order, _ = services.place_online_order(user=shop.staff, store=shop.store,
-                                           external_id="WEB-2", lines=[(shop.item, D(5))])
+    order, _ = services.place_online_order(
+        user=shop.staff, store=shop.store, external_id="WEB-2", lines=[(shop.item, D(5))]
+    )
     with pytest.raises(ValidationError, match="free"):
-        services.place_online_order(user=shop.staff, store=shop.store, external_id="WEB-3",
-                                    lines=[(shop.item, D(1))])
+        services.place_online_order(
+            user=shop.staff, store=shop.store, external_id="WEB-3", lines=[(shop.item, D(1))]
+        )
     assert not OnlineOrder.objects.filter(external_id="WEB-3").exists()
     services.cancel_online_order(user=shop.staff, order=order)
     assert ItemStock.objects.get(item=shop.item, store=shop.store).reserved == 0
 
 
 def test_webhook_is_signed_and_retried(shop, monkeypatch):
-    sub = services.create_webhook(user=shop.manager, organisation=shop.org,
-                                  url="https://shop.test/hook", items=[shop.item])
+    sub = services.create_webhook(
+        user=shop.manager, organisation=shop.org, url="https://shop.test/hook", items=[shop.item]
+    )
     sent = []
 
     class Ok:
@@ -255,8 +282,9 @@ def test_webhook_is_signed_and_retried(shop, monkeypatch):
         sent.append(request)
         return Ok()
 
-    receive(shop, shop.milk, 1, batch_code="Q", expires_on=timezone.localdate()
-            + timedelta(days=3))  # not followed: no delivery
+    receive(
+        shop, shop.milk, 1, batch_code="Q", expires_on=timezone.localdate() + timedelta(days=3)
+    )  # not followed: no delivery
     assert WebhookDelivery.objects.count() == 0
     import urllib.request
 

@@ -22,50 +22,75 @@ def use_store(client, shop):
 
 @pytest.fixture
 def stocked(shop):
-    services.receive_stock(user=shop.staff, store=shop.store, lines=[
-        ReceiptLine(item=shop.item, quantity=D(10), location=shop.bin),
-        ReceiptLine(item=shop.milk, quantity=D(6), location=shop.bin2, batch_code="M1",
-                    expires_on=timezone.localdate() + timedelta(days=2))])
+    services.receive_stock(
+        user=shop.staff,
+        store=shop.store,
+        lines=[
+            ReceiptLine(item=shop.item, quantity=D(10), location=shop.bin),
+            ReceiptLine(
+                item=shop.milk,
+                quantity=D(6),
+                location=shop.bin2,
+                batch_code="M1",
+                expires_on=timezone.localdate() + timedelta(days=2),
+            ),
+        ],
+    )
     return shop
 
 
 def test_every_page_renders_for_staff(client, stocked):
     shop = stocked
     client.force_login(shop.manager)
-    po = services.create_purchase_order(user=shop.manager, store=shop.store,
-                                        supplier=shop.supplier, lines=[(shop.item, D(5))])
-    t = services.request_transfer(user=shop.staff, from_store=shop.store,
-                                  to_store=shop.other_store, lines=[(shop.item, D(1))])
+    po = services.create_purchase_order(
+        user=shop.manager, store=shop.store, supplier=shop.supplier, lines=[(shop.item, D(5))]
+    )
+    t = services.request_transfer(
+        user=shop.staff, from_store=shop.store, to_store=shop.other_store, lines=[(shop.item, D(1))]
+    )
     batch = shop.milk.batches.get()
     pages = [
-        reverse("inventory:index"), reverse("inventory:receive"),
+        reverse("inventory:index"),
+        reverse("inventory:receive"),
         reverse("inventory:receive") + f"?item={shop.item.pk}",
-        reverse("inventory:sell") + f"?item={shop.milk.pk}", reverse("inventory:adjust"),
-        reverse("inventory:items"), reverse("inventory:item_create"),
+        reverse("inventory:sell") + f"?item={shop.milk.pk}",
+        reverse("inventory:adjust"),
+        reverse("inventory:items"),
+        reverse("inventory:item_create"),
         reverse("inventory:item", args=[shop.item.pk]),
         reverse("inventory:item_edit", args=[shop.item.pk]),
         reverse("inventory:item_forecast", args=[shop.item.pk]),
         reverse("inventory:locations", args=[shop.store.pk]),
         reverse("inventory:stocktake", args=[shop.bin.pk]),
-        reverse("inventory:movements"), reverse("inventory:reorder"),
-        reverse("inventory:purchase_orders"), reverse("inventory:purchase_order", args=[po.pk]),
-        reverse("inventory:transfers"), reverse("inventory:transfer_create"),
-        reverse("inventory:transfer", args=[t.pk]), reverse("inventory:alerts"),
-        reverse("inventory:reports"), reverse("inventory:import_items"),
+        reverse("inventory:movements"),
+        reverse("inventory:reorder"),
+        reverse("inventory:purchase_orders"),
+        reverse("inventory:purchase_order", args=[po.pk]),
+        reverse("inventory:transfers"),
+        reverse("inventory:transfer_create"),
+        reverse("inventory:transfer", args=[t.pk]),
+        reverse("inventory:alerts"),
+        reverse("inventory:reports"),
+        reverse("inventory:import_items"),
         reverse("inventory:import_stock"),
     ]
     for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
-    for url in [reverse("inventory:export_items"), reverse("inventory:export_stock"),
-                reverse("inventory:export_movements"),
-                reverse("inventory:report_csv", args=["turnover"])]:
+    for url in [
+        reverse("inventory:export_items"),
+        reverse("inventory:export_stock"),
+        reverse("inventory:export_movements"),
+        reverse("inventory:report_csv", args=["turnover"]),
+    ]:
         response = client.get(url)
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    for url in [reverse("inventory:item_labels"), reverse("inventory:batch_labels",
-                                                          args=[batch.pk]),
-                reverse("inventory:location_labels", args=[shop.store.pk]),
-                reverse("inventory:purchase_order_pdf", args=[po.pk])]:
+    for url in [
+        reverse("inventory:item_labels"),
+        reverse("inventory:batch_labels", args=[batch.pk]),
+        reverse("inventory:location_labels", args=[shop.store.pk]),
+        reverse("inventory:purchase_order_pdf", args=[po.pk]),
+    ]:
         response = client.get(url)
         assert response.status_code == 200 and response.content.startswith(b"%PDF"), url
     assert client.get(reverse("core:home")).status_code == 200
@@ -74,22 +99,28 @@ def test_every_page_renders_for_staff(client, stocked):
 def test_stranger_gets_404(client, stocked, stranger):
     shop = stocked
     client.force_login(stranger)
-    po = services.create_purchase_order(user=shop.manager, store=shop.store,
-                                        supplier=shop.supplier, lines=[(shop.item, D(5))])
-    t = services.request_transfer(user=shop.staff, from_store=shop.store,
-                                  to_store=shop.other_store, lines=[(shop.item, D(1))])
-    for url in [reverse("inventory:item", args=[shop.item.pk]),
-                reverse("inventory:locations", args=[shop.store.pk]),
-                reverse("inventory:stocktake", args=[shop.bin.pk]),
-                reverse("inventory:purchase_order", args=[po.pk]),
-                reverse("inventory:purchase_order_pdf", args=[po.pk]),
-                reverse("inventory:transfer", args=[t.pk]),
-                reverse("inventory:batch_labels", args=[shop.milk.batches.get().pk])]:
+    po = services.create_purchase_order(
+        user=shop.manager, store=shop.store, supplier=shop.supplier, lines=[(shop.item, D(5))]
+    )
+    t = services.request_transfer(
+        user=shop.staff, from_store=shop.store, to_store=shop.other_store, lines=[(shop.item, D(1))]
+    )
+    for url in [
+        reverse("inventory:item", args=[shop.item.pk]),
+        reverse("inventory:locations", args=[shop.store.pk]),
+        reverse("inventory:stocktake", args=[shop.bin.pk]),
+        reverse("inventory:purchase_order", args=[po.pk]),
+        reverse("inventory:purchase_order_pdf", args=[po.pk]),
+        reverse("inventory:transfer", args=[t.pk]),
+        reverse("inventory:batch_labels", args=[shop.milk.batches.get().pk]),
+    ]:
         assert client.get(url).status_code == 404, url
     page = client.get(reverse("inventory:index") + f"?store={shop.store.pk}").content.decode()
     assert shop.store.name not in page and shop.item.name not in page
-    assert client.post(reverse("inventory:transfer", args=[t.pk]),
-                       {"action": "approve"}).status_code == 404
+    assert (
+        client.post(reverse("inventory:transfer", args=[t.pk]), {"action": "approve"}).status_code
+        == 404
+    )
     assert Transfer.objects.get(pk=t.pk).status == "requested"
 
 
@@ -108,8 +139,15 @@ def test_stock_list_has_no_n_plus_one(client, shop, django_assert_max_num_querie
 def test_movements_list_has_no_n_plus_one(client, stocked, django_assert_max_num_queries):
     shop = stocked
     for _ in range(20):
-        services.adjust_stock(user=shop.staff, store=shop.store, item=shop.item,
-                              quantity=D(1), reason="found", location=shop.bin, confirm=True)
+        services.adjust_stock(
+            user=shop.staff,
+            store=shop.store,
+            item=shop.item,
+            quantity=D(1),
+            reason="found",
+            location=shop.bin,
+            confirm=True,
+        )
     client.force_login(shop.staff)
     with django_assert_max_num_queries(14):
         assert client.get(reverse("inventory:movements")).status_code == 200
@@ -123,18 +161,27 @@ def test_receive_by_scanning_then_posting(client, shop):
     r = client.get(reverse("inventory:scan"), {"code": "0000", "mode": "receive"}, follow=True)
     assert "Unknown barcode 0000" in r.content.decode()
     url = reverse("inventory:receive")
-    client.post(url + f"?item={shop.item.pk}", {"action": "add", "item": shop.item.pk,
-                                                "quantity": "12", "unit": "each",
-                                                "location": shop.bin.pk})
-    r = client.post(url, {"action": "post", "supplier": shop.supplier.pk,
-                          "delivery_note": "DN-9"}, follow=True)
+    client.post(
+        url + f"?item={shop.item.pk}",
+        {
+            "action": "add",
+            "item": shop.item.pk,
+            "quantity": "12",
+            "unit": "each",
+            "location": shop.bin.pk,
+        },
+    )
+    r = client.post(
+        url, {"action": "post", "supplier": shop.supplier.pk, "delivery_note": "DN-9"}, follow=True
+    )
     assert "Received 1 lines" in r.content.decode()
     assert ItemStock.objects.get(item=shop.item, store=shop.store).on_hand == 12
     # The same delivery note again: refused on the page, nothing written.
-    client.post(url + f"?item={shop.item.pk}", {"action": "add", "item": shop.item.pk,
-                                                "quantity": "12", "unit": "each"})
-    r = client.post(url, {"action": "post", "supplier": shop.supplier.pk,
-                          "delivery_note": "DN-9"})
+    client.post(
+        url + f"?item={shop.item.pk}",
+        {"action": "add", "item": shop.item.pk, "quantity": "12", "unit": "each"},
+    )
+    r = client.post(url, {"action": "post", "supplier": shop.supplier.pk, "delivery_note": "DN-9"})
     assert r.status_code == 200 and "already received" in r.content.decode()
     assert ItemStock.objects.get(item=shop.item, store=shop.store).on_hand == 12
 
@@ -142,8 +189,16 @@ def test_receive_by_scanning_then_posting(client, shop):
 def test_wrong_unit_and_past_expiry_are_form_errors(client, shop):
     client.force_login(shop.staff)
     url = reverse("inventory:receive") + f"?item={shop.milk.pk}"
-    r = client.post(url, {"action": "add", "item": shop.milk.pk, "quantity": "3",
-                          "unit": "kg", "expires_on": "2000-01-01"})
+    r = client.post(
+        url,
+        {
+            "action": "add",
+            "item": shop.milk.pk,
+            "quantity": "3",
+            "unit": "kg",
+            "expires_on": "2000-01-01",
+        },
+    )
     body = r.content.decode()
     assert "Unit mismatch" in body and "in the past" in body
     assert not Movement.objects.exists()
@@ -155,9 +210,16 @@ def test_full_bin_is_refused_with_a_clear_message(client, shop):
     client.force_login(shop.staff)
     use_store(client, shop)
     url = reverse("inventory:receive")
-    client.post(url + f"?item={shop.item.pk}", {"action": "add", "item": shop.item.pk,
-                                                "quantity": "8", "unit": "each",
-                                                "location": shop.bin.pk})
+    client.post(
+        url + f"?item={shop.item.pk}",
+        {
+            "action": "add",
+            "item": shop.item.pk,
+            "quantity": "8",
+            "unit": "each",
+            "location": shop.bin.pk,
+        },
+    )
     r = client.post(url, {"action": "post"})
     assert "is full" in r.content.decode()
 
@@ -182,24 +244,28 @@ def test_stocktake_review_then_post(client, stocked):
     url = reverse("inventory:stocktake", args=[shop.bin.pk])
     name = f"c_{shop.item.pk}_0"
     r = client.post(url, {name: "7", "step": "review"})
-    assert r.status_code == 200 and ItemStock.objects.get(item=shop.item,
-                                                          store=shop.store).on_hand == 10
+    assert (
+        r.status_code == 200
+        and ItemStock.objects.get(item=shop.item, store=shop.store).on_hand == 10
+    )
     client.post(url, {name: "7", "step": "post"})
     assert ItemStock.objects.get(item=shop.item, store=shop.store).on_hand == 7
 
 
 def test_import_items_dry_run_reports_row_errors(client, shop):
     client.force_login(shop.manager)
-    csv = ("sku,name,gtin,unit,cost,price\nN-1,Jaggery,8901234567890,kg,40,50\n"
-           "N-2,,123,litres,x,1\n")
+    csv = "sku,name,gtin,unit,cost,price\nN-1,Jaggery,8901234567890,kg,40,50\nN-2,,123,litres,x,1\n"
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    r = client.post(reverse("inventory:import_items"), {
-        "file": SimpleUploadedFile("items.csv", csv.encode()), "dry_run": "on"})
+    r = client.post(
+        reverse("inventory:import_items"),
+        {"file": SimpleUploadedFile("items.csv", csv.encode()), "dry_run": "on"},
+    )
     body = r.content.decode()
     assert "nothing was written" in body and "Required." in body
     assert not shop.org.items.filter(sku="N-1").exists()
     good = "sku,name,gtin,unit,cost,price\nN-1,Jaggery,8901234567890,kg,40,50\n"
-    client.post(reverse("inventory:import_items"), {
-        "file": SimpleUploadedFile("items.csv", good.encode())})
+    client.post(
+        reverse("inventory:import_items"), {"file": SimpleUploadedFile("items.csv", good.encode())}
+    )
     assert shop.org.items.get(sku="N-1").unit == "kg"

@@ -12,8 +12,11 @@ class Command(BaseCommand):
     help = "Check or rebuild stock levels from the movement ledger."
 
     def add_arguments(self, parser):
-        parser.add_argument("--check", action="store_true",
-                            help="Only compare; exit with an error if anything differs.")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Only compare; exit with an error if anything differs.",
+        )
         parser.add_argument("--store", type=int, help="Limit to one store id.")
 
     def handle(self, *args, check=False, store=None, **options):
@@ -23,7 +26,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{report.levels_checked} ledger groups, {report.stocks_checked} item×store rows "
             f"checked in {took:.1f}s; {len(report.level_diffs)} level and "
-            f"{len(report.stock_diffs)} item×store differences.")
+            f"{len(report.stock_diffs)} item×store differences."
+        )
         for key, have, want in (report.level_diffs + report.stock_diffs)[:20]:
             self.stdout.write(f"  {key}: kept {have}, ledger says {want}")
         if check and not report.ok:
