@@ -33,8 +33,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 SQLITE_URL = "sqlite:////tmp/concierge_bench_inventory.sqlite3"
 PG_URL = "postgres://postgres@127.0.0.1:5432/concierge_bench_inventory"
-MOVEMENT_COLUMNS = ("organisation_id", "store_id", "location_id", "item_id", "kind",
-                    "quantity", "unit_cost", "unit_price", "reason", "reference", "created_at")
+MOVEMENT_COLUMNS = (
+    "organisation_id",
+    "store_id",
+    "location_id",
+    "item_id",
+    "kind",
+    "quantity",
+    "unit_cost",
+    "unit_price",
+    "reason",
+    "reference",
+    "created_at",
+)
 
 
 def setup_django(url: str) -> None:
@@ -61,11 +72,15 @@ def ensure_pg_database(url: str) -> None:
 def _movement_indexes(connection) -> list[tuple[str, str]]:
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
-            cur.execute("SELECT name, sql FROM sqlite_master WHERE type='index' AND "
-                        "tbl_name='inventory_movement' AND sql IS NOT NULL")
+            cur.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type='index' AND "
+                "tbl_name='inventory_movement' AND sql IS NOT NULL"
+            )
         else:
-            cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE "
-                        "tablename='inventory_movement' AND indexname NOT LIKE '%%pkey'")
+            cur.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE "
+                "tablename='inventory_movement' AND indexname NOT LIKE '%%pkey'"
+            )
         return list(cur.fetchall())
 
 
@@ -87,35 +102,58 @@ def build(*, items: int, stores: int, movements: int, out) -> dict:
 
     call_command("migrate", verbosity=0)
     org = Organisation.objects.filter(slug="bench-shops").first()
-    if org and Movement.objects.filter(organisation=org).count() == movements and \
-            Item.objects.filter(organisation=org).count() == items:
+    if (
+        org
+        and Movement.objects.filter(organisation=org).count() == movements
+        and Item.objects.filter(organisation=org).count() == items
+    ):
         out("reusing the generated data")
         return {"org": org, "generated": None}
     started = time.perf_counter()
     with connection.cursor() as cur:
-        for table in ("inventory_alertstate", "inventory_movement", "inventory_stocklevel",
-                      "inventory_itemstock", "inventory_reorderrule"):
+        for table in (
+            "inventory_alertstate",
+            "inventory_movement",
+            "inventory_stocklevel",
+            "inventory_itemstock",
+            "inventory_reorderrule",
+        ):
             cur.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed names
     Organisation.objects.filter(slug="bench-shops").delete()
     org = Organisation.objects.create(kind="retailer", name="Bench Shops", slug="bench-shops")
-    user = User.objects.filter(email="bench@inventory.local").first() or \
-        User.objects.create_user("bench@inventory.local", "bench-password-1",
-                                 display_name="Bench")
+    user = User.objects.filter(email="bench@inventory.local").first() or User.objects.create_user(
+        "bench@inventory.local", "bench-password-1", display_name="Bench"
+    )
     Membership.objects.create(user=user, organisation=org, role="manager")
     supplier = Supplier.objects.create(organisation=org, name="Bench Supplier")
     cats = [Category.objects.create(organisation=org, name=f"Category {i}") for i in range(20)]
-    store_objs = [Store.objects.create(organisation=org, code=f"S{i:02d}", name=f"Store {i:02d}")
-                  for i in range(stores)]
+    store_objs = [
+        Store.objects.create(organisation=org, code=f"S{i:02d}", name=f"Store {i:02d}")
+        for i in range(stores)
+    ]
     locs = [Location.objects.create(store=s, code="MAIN", name="Main shelf") for s in store_objs]
     rng = np.random.default_rng(7)
     words = ["Rice", "Dal", "Oil", "Soap", "Tea", "Milk", "Salt", "Sugar", "Atta", "Paste"]
-    Item.objects.bulk_create([
-        Item(organisation=org, sku=f"B-{i:06d}", name=f"{words[i % 10]} {i:06d}",
-             gtin=f"{2000000000000 + i}", category=cats[i % 20], supplier=supplier,
-             cost=10, price=15, average_cost=10)
-        for i in range(items)], batch_size=5000)
-    item_ids = np.array(Item.objects.filter(organisation=org).order_by("pk").values_list(
-        "pk", flat=True))
+    Item.objects.bulk_create(
+        [
+            Item(
+                organisation=org,
+                sku=f"B-{i:06d}",
+                name=f"{words[i % 10]} {i:06d}",
+                gtin=f"{2000000000000 + i}",
+                category=cats[i % 20],
+                supplier=supplier,
+                cost=10,
+                price=15,
+                average_cost=10,
+            )
+            for i in range(items)
+        ],
+        batch_size=5000,
+    )
+    item_ids = np.array(
+        Item.objects.filter(organisation=org).order_by("pk").values_list("pk", flat=True)
+    )
     store_ids = np.array([s.pk for s in store_objs])
     loc_ids = np.array([loc.pk for loc in locs])
     out(f"catalogue: {items} items, {stores} stores in {time.perf_counter() - started:.0f}s")
@@ -148,11 +186,22 @@ def build(*, items: int, stores: int, movements: int, out) -> dict:
         seconds = np.sort(rng.integers(0, 365 * 86400, (n_pairs, per_pair)), axis=1).ravel()
         on_hand[start:stop] += qty.reshape(n_pairs, per_pair).sum(axis=1)
         base = now - timedelta(days=365)
-        rows = [(org.pk, int(store_ids[s]), int(loc_ids[s]), int(item_ids[i]),
-                 "receive" if r else "sale", int(q), "10", None if r else "15", "", "",
-                 (base + timedelta(seconds=int(sec))).isoformat())
-                for i, s, r, q, sec in zip(item_i, store_i, receive, qty, seconds,
-                                           strict=True)]
+        rows = [
+            (
+                org.pk,
+                int(store_ids[s]),
+                int(loc_ids[s]),
+                int(item_ids[i]),
+                "receive" if r else "sale",
+                int(q),
+                "10",
+                None if r else "15",
+                "",
+                "",
+                (base + timedelta(seconds=int(sec))).isoformat(),
+            )
+            for i, s, r, q, sec in zip(item_i, store_i, receive, qty, seconds, strict=True)
+        ]
         _insert(connection, rows)
         written += len(rows)
         if (start // chunk_pairs) % 10 == 0:
@@ -167,20 +216,39 @@ def build(*, items: int, stores: int, movements: int, out) -> dict:
     t2 = time.perf_counter()
     with transaction.atomic():
         StockLevel.objects.bulk_create(
-            [StockLevel(item_id=int(item_ids[p // stores]), store_id=int(store_ids[p % stores]),
-                        location_id=int(loc_ids[p % stores]), quantity=int(on_hand[p]))
-             for p in range(pairs)], batch_size=10000)
+            [
+                StockLevel(
+                    item_id=int(item_ids[p // stores]),
+                    store_id=int(store_ids[p % stores]),
+                    location_id=int(loc_ids[p % stores]),
+                    quantity=int(on_hand[p]),
+                )
+                for p in range(pairs)
+            ],
+            batch_size=10000,
+        )
         ItemStock.objects.bulk_create(
-            [ItemStock(item_id=int(item_ids[p // stores]), store_id=int(store_ids[p % stores]),
-                       on_hand=int(on_hand[p]), last_sale_at=now) for p in range(pairs)],
-            batch_size=10000)
+            [
+                ItemStock(
+                    item_id=int(item_ids[p // stores]),
+                    store_id=int(store_ids[p % stores]),
+                    on_hand=int(on_hand[p]),
+                    last_sale_at=now,
+                )
+                for p in range(pairs)
+            ],
+            batch_size=10000,
+        )
     levels_s = time.perf_counter() - t2
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
-    out(f"ledger: {written:,} rows in {load_s:.0f}s, indexes {index_s:.0f}s, "
-        f"levels {levels_s:.0f}s")
-    return {"org": org, "generated": {"rows": written, "load_s": load_s, "index_s": index_s,
-                                      "levels_s": levels_s}}
+    out(
+        f"ledger: {written:,} rows in {load_s:.0f}s, indexes {index_s:.0f}s, levels {levels_s:.0f}s"
+    )
+    return {
+        "org": org,
+        "generated": {"rows": written, "load_s": load_s, "index_s": index_s, "levels_s": levels_s},
+    }
 
 
 def _insert(connection, rows) -> None:
@@ -189,18 +257,18 @@ def _insert(connection, rows) -> None:
         for r in rows:
             buf.write("\t".join("\\N" if v is None else str(v) for v in r) + "\n")
         buf.seek(0)
-        with connection.connection.cursor() as cur:
-            with cur.copy(f"COPY inventory_movement ({', '.join(MOVEMENT_COLUMNS)}) "
-                          "FROM STDIN") as copy:
-                copy.write(buf.getvalue())
+        sql = f"COPY inventory_movement ({', '.join(MOVEMENT_COLUMNS)}) FROM STDIN"
+        with connection.connection.cursor() as cur, cur.copy(sql) as copy:
+            copy.write(buf.getvalue())
         connection.connection.commit()
         return
     marks = ", ".join(["%s"] * len(MOVEMENT_COLUMNS))
     from django.db import transaction
 
     with transaction.atomic(), connection.cursor() as cur:
-        cur.executemany(f"INSERT INTO inventory_movement ({', '.join(MOVEMENT_COLUMNS)}) "
-                        f"VALUES ({marks})", rows)
+        cur.executemany(
+            f"INSERT INTO inventory_movement ({', '.join(MOVEMENT_COLUMNS)}) VALUES ({marks})", rows
+        )
 
 
 def pct(values, p):
@@ -252,8 +320,9 @@ def measure(*, org, samples: int, out) -> list[tuple]:
     def sale():
         s = rng.choice(stores)
         chosen = Item.objects.filter(pk__in=rng.sample(items, 10))
-        services.sell_stock(user=user, store=s, confirm=True,
-                            lines=[SaleLine(item=i, quantity=1) for i in chosen])
+        services.sell_stock(
+            user=user, store=s, confirm=True, lines=[SaleLine(item=i, quantity=1) for i in chosen]
+        )
 
     timed("stock-on-hand list, random page", stock_page, samples, 150)
     timed("stock-on-hand list, search", stock_search, samples, 150)
@@ -263,10 +332,13 @@ def measure(*, org, samples: int, out) -> list[tuple]:
     report = ledger.check()
     check_s = time.perf_counter() - t
     assert report.ok, (report.level_diffs[:5], report.stock_diffs[:5])
-    out(f"rebuild check: {report.levels_checked:,} ledger groups, "
-        f"{report.stocks_checked:,} item×store rows, agree={report.ok}")
-    results.append(("inventory_rebuild --check (whole ledger)", check_s * 1000, check_s * 1000,
-                    120_000))
+    out(
+        f"rebuild check: {report.levels_checked:,} ledger groups, "
+        f"{report.stocks_checked:,} item×store rows, agree={report.ok}"
+    )
+    results.append(
+        ("inventory_rebuild --check (whole ledger)", check_s * 1000, check_s * 1000, 120_000)
+    )
     return results
 
 
@@ -283,8 +355,7 @@ def main() -> int:
     stores = args.stores or (5 if args.quick else 20)
     movements = args.movements or (100_000 if args.quick else 10_000_000)
     samples = args.samples or (20 if args.quick else 60)
-    url = os.environ.get("BENCH_DATABASE_URL") or (PG_URL if args.db == "postgres"
-                                                    else SQLITE_URL)
+    url = os.environ.get("BENCH_DATABASE_URL") or (PG_URL if args.db == "postgres" else SQLITE_URL)
     if url.startswith("postgres"):
         try:
             ensure_pg_database(url)
@@ -303,8 +374,10 @@ def main() -> int:
     results = measure(org=built["org"], samples=samples, out=out)
     print(f"\n{'measure':<44} {'p50 ms':>10} {'p95 ms':>10} {'target':>10}  ok")
     for label, p50, p95, target in results:
-        print(f"{label:<44} {p50:>10.1f} {p95:>10.1f} {target:>10}  "
-              f"{'yes' if p95 <= target else 'NO'}")
+        print(
+            f"{label:<44} {p50:>10.1f} {p95:>10.1f} {target:>10}  "
+            f"{'yes' if p95 <= target else 'NO'}"
+        )
     return 0
 
 

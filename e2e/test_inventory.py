@@ -25,8 +25,7 @@ def number(text: str) -> Decimal:
     return Decimal(re.sub(r"[^0-9.\-]", "", text) or "0")
 
 
-def test_receive_by_scanning_sell_low_stock_alert_and_purchase_order(page, new_page, server,
-                                                                     shot):
+def test_receive_by_scanning_sell_low_stock_alert_and_purchase_order(page, new_page, server, shot):
     page.set_default_timeout(60_000)  # a shared, busy machine: slow is not broken
     login(page, "shop@demo.concierge")
     choose_store(page, "T. Nagar")
@@ -141,16 +140,21 @@ def test_transfer_between_two_stores(page, shot):
     page.click("form button:has-text('Request transfer')")
     page.wait_for_selector("#transfer-status")
     assert page.inner_text("#transfer-status") == "Requested"
-    for button, status in [("Approve", "Approved"), ("Ship (stock leaves)", "In transit"),
-                           ("Receive (stock arrives)", "Received")]:
+    for button, status in [
+        ("Approve", "Approved"),
+        ("Ship (stock leaves)", "In transit"),
+        ("Receive (stock arrives)", "Received"),
+    ]:
         page.click(f"button:has-text('{button}')")
         page.wait_for_selector(".alert-success")
         assert page.inner_text("#transfer-status") == status
         shot(page, f"transfer-{status.lower().replace(' ', '-')}")
     page.goto("/inventory/items/?q=Shampoo+Sachets")
     page.click("text=Shampoo Sachets")
-    rows = {r.locator("td").nth(0).inner_text(): r.locator("td").nth(1).inner_text()
-            for r in page.locator("#stock-by-store tbody tr").all()}
+    rows = {
+        r.locator("td").nth(0).inner_text(): r.locator("td").nth(1).inner_text()
+        for r in page.locator("#stock-by-store tbody tr").all()
+    }
     assert set(rows) >= {"T. Nagar", "Mylapore"}
     assert "Transfer in" in page.inner_text("#item-movements")
     shot(page, "item-after-transfer")
