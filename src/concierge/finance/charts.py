@@ -15,7 +15,7 @@ def _merge(into: dict, extra: dict) -> None:
 
 
 class Figure:
-    """Duck-types the two methods Chart uses: update_layout() and to_plotly_json()."""
+    """Duck-types what Chart uses: update_layout(), update_x/yaxes(), to_plotly_json()."""
 
     def __init__(self, data: list[dict[str, Any]] | None = None, layout: dict | None = None):
         self.data = list(data or [])
@@ -28,6 +28,18 @@ class Figure:
     def update_layout(self, **layout: Any) -> Figure:
         _merge(self.layout, layout)
         return self
+
+    def _update_axes(self, prefix: str, settings: dict) -> Figure:
+        names = {k for k in self.layout if k.startswith(prefix)} | {prefix}
+        for name in names:
+            _merge(self.layout.setdefault(name, {}), dict(settings))
+        return self
+
+    def update_xaxes(self, **settings: Any) -> Figure:
+        return self._update_axes("xaxis", settings)
+
+    def update_yaxes(self, **settings: Any) -> Figure:
+        return self._update_axes("yaxis", settings)
 
     def to_plotly_json(self) -> dict[str, Any]:
         return {"data": self.data, "layout": self.layout}
