@@ -98,6 +98,14 @@ class Ward(models.Model):
                             default=WardKind.GENERAL)
     floor = models.CharField(_("floor"), max_length=20, blank=True)
     phone = models.CharField(_("ward phone"), max_length=40, blank=True)
+    # Bed counts by status, kept by services in the same transaction as each bed movement so
+    # the public dashboard sums a few rows per hospital instead of scanning every bed.
+    free_count = models.PositiveIntegerField(default=0, editable=False)
+    reserved_count = models.PositiveIntegerField(default=0, editable=False)
+    occupied_count = models.PositiveIntegerField(default=0, editable=False)
+    housekeeping_count = models.PositiveIntegerField(default=0, editable=False)
+    blocked_count = models.PositiveIntegerField(default=0, editable=False)
+    beds_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["organisation", "kind", "name"]

@@ -29,10 +29,12 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
 )
 from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from concierge.accounts.models import Organisation, Role
 from concierge.accounts.selectors import get_scoped_or_404, has_role, organisations_for
@@ -51,6 +53,7 @@ from concierge.hospital.models import (
 )
 
 CACHE_SECONDS = 10
+STATUS_VALUES = ("free", "reserved", "occupied", "housekeeping", "blocked")
 STAFF_ROLES = (Role.STAFF, Role.MANAGER, Role.ADMIN)
 
 
@@ -86,6 +89,23 @@ class Counts:
         if self.updated_at is None:
             return None
         return max(0, int((timezone.now() - self.updated_at).total_seconds()))
+
+    @property
+    def age_label(self) -> str:
+        """"updated N seconds ago" (minutes, hours, days as it grows)."""
+        s = self.age_seconds
+        if s is None:
+            return "—"
+        if s < 60:
+            return ngettext("updated %(n)s second ago", "updated %(n)s seconds ago", s) % {"n": s}
+        if s < 3600:
+            n = s // 60
+            return ngettext("updated %(n)s minute ago", "updated %(n)s minutes ago", n) % {"n": n}
+        if s < 86400:
+            n = s // 3600
+            return ngettext("updated %(n)s hour ago", "updated %(n)s hours ago", n) % {"n": n}
+        n = s // 86400
+        return ngettext("updated %(n)s day ago", "updated %(n)s days ago", n) % {"n": n}
 
 
 @dataclass
@@ -148,7 +168,10 @@ def _expected_free_tomorrow(*, hospital_ids, ward_kind: str = "") -> dict[tuple[
     now = timezone.localtime()
     end_of_tomorrow = (now + timedelta(days=2)).replace(hour=0, minute=0, second=0,
                                                         microsecond=0)
-    rows = (Stay.objects.filter(organisation_id__in=hospital_ids, discharged_at__isnull=True)
+    rows = Stay.objects.filter(discharged_at__isnull=True)
+    if hospital_ids is not None:
+        rows = rows.filter(organisation_id__in=hospital_ids)
+    rows = (rows
             .annotate(expected=Coalesce("expected_discharge_override", "predicted_discharge_at"))
             .filter(expected__lt=end_of_tomorrow))
     if ward_kind:
@@ -194,31 +217,48 @@ def availability(*, city: str = "", district: str = "", ward_kind: str = "", fea
         hit = cache.get(key)
         if hit is not None:
             return hit
-    rows = (Bed.objects.filter(_bed_filter(city=city, district=district, ward_kind=ward_kind,
-                                           feature=feature, hospital_ids=hospital_ids))
-            .values("organisation_id", "organisation__slug", "organisation__name",
-                    "organisation__city", "organisation__district", "organisation__phone",
-                    "organisation__address", "ward__kind")
-            .annotate(**_status_counts())
-            .order_by("organisation__name", "ward__kind"))
+    if feature in Feature.values:
+        # Beds with a feature: aggregate the beds themselves (indexed by hospital and status).
+        rows = (Bed.objects.filter(_bed_filter(city=city, district=district, ward_kind=ward_kind,
+                                               feature=feature, hospital_ids=hospital_ids))
+                .values_list("organisation_id", "ward__kind")
+                .annotate(*(Count("id", filter=Q(status=v)) for v in STATUS_VALUES),
+                          Max("status_changed_at"))
+                .order_by())
+    else:
+        # Every bed: sum the per-ward counters services keep in step with each movement.
+        q = _bed_filter(city=city, district=district, hospital_ids=hospital_ids)
+        if ward_kind:
+            q &= Q(kind=ward_kind)
+        rows = (Ward.objects.filter(q).values_list("organisation_id", "kind")
+                .annotate(*(Sum(f"{v}_count") for v in STATUS_VALUES), Max("beds_changed_at"))
+                .order_by())
+    wards_of: dict[int, list[WardCounts]] = defaultdict(list)
+    for org_id, kind, free, reserved, occupied, housekeeping, blocked, updated in rows:
+        wards_of[org_id].append(WardCounts(
+            kind=kind, total=free + reserved + occupied + housekeeping + blocked, free=free,
+            reserved=reserved, occupied=occupied, housekeeping=housekeeping, blocked=blocked,
+            updated_at=updated))
     hospitals: dict[int, HospitalAvailability] = {}
-    for r in rows:
-        h = hospitals.get(r["organisation_id"])
-        if h is None:
-            h = hospitals[r["organisation_id"]] = HospitalAvailability(
-                id=r["organisation_id"], slug=r["organisation__slug"],
-                name=r["organisation__name"], city=r["organisation__city"],
-                district=r["organisation__district"], phone=r["organisation__phone"],
-                address=r["organisation__address"])
-        ward = WardCounts(kind=r["ward__kind"], total=r["total"], occupied=r["occupied"],
-                          reserved=r["reserved"], free=r["free"],
-                          housekeeping=r["housekeeping"], blocked=r["blocked"],
-                          updated_at=r["updated_at"])
-        h.wards.append(ward)
-        h.totals.add(ward)
+    for pk, slug, name, h_city, h_district, phone, address in (
+            public_hospitals().values_list(
+                "pk", "slug", "name", "city", "district", "phone", "address")):
+        if pk not in wards_of:
+            continue
+        wards = sorted(wards_of[pk], key=lambda w: w.kind)
+        totals = Counts(
+            total=sum(w.total for w in wards), free=sum(w.free for w in wards),
+            reserved=sum(w.reserved for w in wards), occupied=sum(w.occupied for w in wards),
+            housekeeping=sum(w.housekeeping for w in wards),
+            blocked=sum(w.blocked for w in wards),
+            updated_at=max((w.updated_at for w in wards if w.updated_at), default=None))
+        hospitals[pk] = HospitalAvailability(id=pk, slug=slug, name=name, city=h_city,
+                                             district=h_district, phone=phone, address=address,
+                                             wards=wards, totals=totals)
     if hospitals:
-        ratings = hospital_ratings(hospital_ids=list(hospitals))
-        tomorrow = _expected_free_tomorrow(hospital_ids=list(hospitals), ward_kind=ward_kind)
+        ids = list(hospitals) if hospital_ids is not None else None
+        ratings = hospital_ratings(hospital_ids=ids)
+        tomorrow = _expected_free_tomorrow(hospital_ids=ids, ward_kind=ward_kind)
         for h in hospitals.values():
             h.rating, h.rating_count = ratings.get(h.id, (None, 0))
             for ward in h.wards:

@@ -20,7 +20,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Q
+from django.db.models import Count, F, Max, Q, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -124,12 +125,40 @@ def _move(bed: Bed, *, to: str, kind: str, actor=None, stay: Stay | None = None,
         from_status=bed.status, to_status=to,
         actor=actor if actor is not None and actor.is_authenticated else None,
         stay=stay, booking=booking, reason=reason[:200])
+    _count(bed.ward_id, minus=bed.status, plus=to, at=at)
     bed.status = to
     bed.status_changed_at = at
     bed.status_reason = reason[:200] if to == BedStatus.BLOCKED else ""
     bed.save(update_fields=["status", "status_changed_at", "status_reason"])
     _announce(bed)
     return movement
+
+
+def _count(ward_id: int, *, minus: str = "", plus: str = "", at: datetime) -> None:
+    """Keep the ward's per-status bed counts in step with the bed (same transaction)."""
+    changes = {"beds_changed_at": Greatest(Coalesce(F("beds_changed_at"), Value(at)), Value(at))}
+    if minus:
+        changes[f"{minus}_count"] = F(f"{minus}_count") - 1
+    if plus:
+        changes[f"{plus}_count"] = F(f"{plus}_count") + 1
+    Ward.objects.filter(pk=ward_id).update(**changes)
+
+
+def recount_wards(*, organisation_ids=None) -> int:
+    """Rebuild the ward counters from the beds (after a bulk import, or to check drift)."""
+    wards = Ward.objects.all()
+    if organisation_ids is not None:
+        wards = wards.filter(organisation_id__in=organisation_ids)
+    rows = (Bed.objects.filter(ward__in=wards).values("ward_id")
+            .annotate(**{s.value: Count("id", filter=Q(status=s.value)) for s in BedStatus},
+                      changed=Max("status_changed_at")))
+    n = 0
+    for row in rows:
+        Ward.objects.filter(pk=row["ward_id"]).update(
+            beds_changed_at=row["changed"],
+            **{f"{s.value}_count": row[s.value] for s in BedStatus})
+        n += 1
+    return n
 
 
 def _announce(bed: Bed) -> None:
@@ -473,9 +502,14 @@ def transfer(*, user, stay: Stay, to_bed: Bed, reason: str = "",
         raise ValidationError({"to_bed": _("Choose a bed in the same hospital.")})
     if to_bed.pk == stay.bed_id:
         raise ValidationError({"to_bed": _("The patient is already in that bed.")})
-    # Lock both beds in id order so two transfers never wait on each other.
+    # Locks are always taken booking → bed → ward. Here both beds, then both wards (whose
+    # counters change), each in id order, so two transfers in opposite directions never wait
+    # on each other.
     first, second = sorted([stay.bed_id, to_bed.pk])
     locked = {first: _lock_bed(first), second: _lock_bed(second)}
+    list(Ward.objects.select_for_update().filter(
+        pk__in=[locked[first].ward_id, locked[second].ward_id]).order_by("pk")
+        .values_list("pk", flat=True))
     old_bed, new_bed = locked[stay.bed_id], locked[to_bed.pk]
     if new_bed.status != BedStatus.FREE:
         raise ValidationError({"to_bed": _("Bed %(bed)s is not free.") % {"bed": new_bed.label}})
@@ -601,6 +635,7 @@ def add_bed(*, user, ward: Ward, label: str, features: list[str] | tuple[str, ..
     BedMovement.objects.create(organisation_id=ward.organisation_id, bed=bed, ward=ward, at=at,
                                kind=Kind.CREATED, from_status="", to_status=BedStatus.FREE,
                                actor=user)
+    _count(ward.pk, plus=BedStatus.FREE, at=at)
     _announce(bed)
     return bed
 

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +30,8 @@ from concierge.hospital.forms import (
     WalkInForm,
 )
 from concierge.hospital.models import BedStatus
+
+PER_PAGE = 25
 
 
 def _form_error(form, exc: ValidationError) -> None:
@@ -59,9 +62,12 @@ def _dashboard_context(request) -> dict:
     totals = {"free": sum(h.totals.free for h in hospitals),
               "total": sum(h.totals.total for h in hospitals),
               "tomorrow": sum(h.expected_free_tomorrow for h in hospitals)}
-    return {"form": form, "hospitals": hospitals, "filters": filters, "totals": totals,
-            "recommended": recommended, "query": request.GET.urlencode(),
-            "now": timezone.now()}
+    page = Paginator(hospitals, PER_PAGE).get_page(request.GET.get("page"))
+    filter_query = request.GET.copy()
+    filter_query.pop("page", None)
+    return {"form": form, "hospitals": page.object_list, "page": page, "filters": filters,
+            "totals": totals, "recommended": recommended, "query": request.GET.urlencode(),
+            "filter_query": filter_query.urlencode(), "now": timezone.now()}
 
 
 def index(request):

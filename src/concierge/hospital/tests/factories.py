@@ -1,4 +1,5 @@
 import factory
+from django.db.models import F
 
 from concierge.accounts.models import Membership, Organisation, User
 from concierge.hospital.models import Bed, BedStatus, Booking, Ward, WardKind
@@ -47,11 +48,19 @@ class WardFactory(factory.django.DjangoModelFactory):
 class BedFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Bed
+        skip_postgeneration_save = True
 
     ward = factory.SubFactory(WardFactory)
     organisation = factory.SelfAttribute("ward.organisation")
     label = factory.Sequence(lambda n: f"B{n}")
     status = BedStatus.FREE
+
+    @factory.post_generation
+    def ward_counters(obj, create, extracted, **kwargs):
+        # Services keep the ward's per-status counters; a bed made here must count too.
+        if create:
+            Ward.objects.filter(pk=obj.ward_id).update(
+                **{f"{obj.status}_count": F(f"{obj.status}_count") + 1})
 
 
 def staff_of(hospital, role="staff"):
