@@ -15,6 +15,14 @@ from helpers import login
 from playwright.sync_api import expect
 
 EMBED_ORIGIN_PORT = 8001  # seed.py allows http://localhost:8001 for acme-support
+SLOW = 60_000  # the shared CI box can be very busy: generous waits, never sleeps
+
+
+def _patient(*pages):
+    for p in pages:
+        p.set_default_timeout(SLOW)
+        expect.set_options(timeout=SLOW)
+    pages[0].request.get("/health", timeout=120_000)  # first request warms the server up
 
 
 def _page_html(server_url: str) -> str:
@@ -51,6 +59,7 @@ def embed_site(server, tmp_path):
 def test_visitor_tamil_answer_handoff_agent_rating(page, new_page, shot, embed_site):
     # Asha, the agent, opens her console and goes online.
     agent = new_page()
+    _patient(agent, page)
     login(agent, "asha@demo.concierge")
     agent.goto("/assistant/console/acme-support/")
     agent.get_by_role("button", name="Go online").click()
@@ -98,7 +107,7 @@ def test_visitor_tamil_answer_handoff_agent_rating(page, new_page, shot, embed_s
     expect(page.locator(".cg-msg.cg-agent")).to_contain_text("ஆஷா")
     page.locator(".cg-chat-input").fill("என் மிக்சி வேலை செய்யவில்லை")
     page.locator(".cg-chat-input").press("Enter")
-    expect(agent.locator("#chat-log")).to_contain_text("மிக்சி", timeout=15_000)
+    expect(agent.locator("#chat-log")).to_contain_text("மிக்சி")
     shot(page, "visitor-live-with-agent")
 
     # Asha ends the chat; the visitor is thanked and rates it.
@@ -113,6 +122,7 @@ def test_visitor_tamil_answer_handoff_agent_rating(page, new_page, shot, embed_s
 
 
 def test_site_not_allowed_cannot_embed(page, shot, embed_site):
+    _patient(page)
     page.goto(embed_site["refused"])
     page.locator(".cg-chat-button").click()
     error = page.locator(".cg-error")
@@ -123,6 +133,7 @@ def test_site_not_allowed_cannot_embed(page, shot, embed_site):
 
 def test_chat_page_and_admin_pages(page, shot):
     """The chat without WebSockets (htmx page) and the manager's pages show real data."""
+    _patient(page)
     page.goto("/assistant/chat/acme-support/?lang=hi")
     page.locator("#chat-text").fill("मेरा रिफंड कब मिलेगा")
     page.locator("#chat-text").press("Enter")

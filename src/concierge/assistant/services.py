@@ -467,7 +467,7 @@ def _unsure(detected, content_lang, confidence, alternatives, organisation) -> A
             language=content_lang,
             default_language=organisation.language,
         )
-        if found is not None and found.source_title:
+        if found is not None and found.source_title and found.answer_language == content_lang:
             alts.append({"title": found.source_title, "question": found.source_title})
     text = _t(
         content_lang,

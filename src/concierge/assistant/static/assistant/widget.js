@@ -76,7 +76,7 @@
   statusLine.hidden = true;
   var log = el("div", "cg-chat-log");
   log.setAttribute("aria-live", "polite");
-  var typing = el("div", "cg-msg cg-bot cg-typing");
+  var typing = el("div", "cg-typing");
   typing.appendChild(el("span", "cg-bubble", "…"));
   typing.hidden = true;
   var form = el("form", "cg-chat-form");
