@@ -34,6 +34,10 @@ def history_features(values: np.ndarray, origin: int, *, freq: str) -> np.ndarra
     seen = np.nan_to_num(values[:, :t], nan=0.0) > 0
     since = np.where(seen.any(axis=1), np.argmax(seen[:, ::-1], axis=1), t + windows[3])
     cols.append(since.astype(float))
+    cols.append(_nanmean(values[:, :t]))  # the long run, and the year before last: drift
+    cols.append(_nanmean(values[:, max(0, t - 2 * windows[2]) : max(0, t - windows[2])]))
+    x = values[:, max(0, t - windows[1]) : t]
+    cols.append(_nanmean(np.where(np.isnan(x), np.nan, x > 0)))
     return np.column_stack(cols)
 
 
