@@ -9,6 +9,7 @@ so these read what a bank actually sends and say clearly what they could not rea
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -71,6 +72,14 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+_NUMERIC = re.compile(r"[\d.,]+")
+_COMMA_DECIMAL = re.compile(r",\d{1,2}$")
+_SPACES = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
+_ENDS_COMMA = re.compile(r"\d,\d{1,2}$")
+_ENDS_DOT = re.compile(r"\d\.\d{1,2}$")
+_DEBIT = re.compile(r"\bdebit\b|\bdr\b|\bdébit\b")
+_CREDIT = re.compile(r"\bcredit\b|\bcr\b|\bcrédit\b")
 _CURRENCY_JUNK = re.compile(r"[£$€¥₹\s\u00a0]|EUR|USD|GBP|CHF|INR|CAD|AUD|Rs\.?", re.I)
 
 
@@ -87,12 +96,12 @@ def parse_amount(text: str, *, decimal_comma: bool | None = None) -> Decimal | N
         negative, raw = not negative, raw[:-1]
     if raw.startswith(("+", "-")):
         negative, raw = (raw[0] == "-") != negative, raw[1:].strip()
-    if not re.fullmatch(r"[\d.,]+", raw or "x"):
+    if not _NUMERIC.fullmatch(raw or "x"):
         return None
     if "," in raw and "." in raw:
         decimal_comma = raw.rfind(",") > raw.rfind(".")
     elif decimal_comma is None:
-        decimal_comma = bool(re.search(r",\d{1,2}$", raw)) and raw.count(",") == 1
+        decimal_comma = bool(_COMMA_DECIMAL.search(raw)) and raw.count(",") == 1
     raw = raw.replace(".", "").replace(",", ".") if decimal_comma else raw.replace(",", "")
     if raw.count(".") > 1:
         return None
@@ -121,6 +130,7 @@ DATE_FORMATS = [
 ]
 
 
+@functools.lru_cache(maxsize=8192)  # statements repeat dates; strptime is slow
 def _try(fmt: str, text: str) -> date | None:
     try:
         return datetime.strptime(text, fmt).date()
@@ -144,7 +154,7 @@ def pick_date_format(values: list[str], preferred: str = "") -> str | None:
 
 
 def _clean(text: str | None) -> str:
-    return re.sub(r"\s+", " ", (text or "")).strip()
+    return _SPACES.sub(" ", (text or "")).strip()
 
 
 # --- detection ---------------------------------------------------------------------------
@@ -607,13 +617,13 @@ def parse_csv(text: str, *, mapping: dict | None = None) -> ParsedFile:
 
     date_values = [cell(r, "date") for r in body]
     fmt = mapping.get("date_format") or pick_date_format(
-        [v for v in date_values if re.search(r"\d", v)]
+        [v for v in date_values if _DIGIT.search(v)]
     )
     money_values = [cell(r, k) for r in body for k in ("amount", "debit", "credit")]
     decimal_comma = mapping.get("decimal_comma")
     if decimal_comma is None:
-        comma = sum(1 for v in money_values if re.search(r"\d,\d{1,2}$", v))
-        dot = sum(1 for v in money_values if re.search(r"\d\.\d{1,2}$", v))
+        comma = sum(1 for v in money_values if _ENDS_COMMA.search(v))
+        dot = sum(1 for v in money_values if _ENDS_DOT.search(v))
         decimal_comma = comma > dot
     parsed_dates = [(_try(fmt, v) if fmt and v else None) for v in date_values]
     latest = max((d for d in parsed_dates if d), default=None)
@@ -621,7 +631,7 @@ def parse_csv(text: str, *, mapping: dict | None = None) -> ParsedFile:
         line = offset + 2 + skip
         raw_date = cell(row, "date")
         note = cell(row, "note")
-        if on is None and raw_date and not re.search(r"\d", raw_date) and latest:
+        if on is None and raw_date and not _DIGIT.search(raw_date) and latest:
             # "Pending" card lines: booked with the statement's latest date.
             on, note = latest, (note + " " + raw_date).strip()
         if "amount" in cols:
@@ -629,9 +639,9 @@ def parse_csv(text: str, *, mapping: dict | None = None) -> ParsedFile:
             raw_amount = cell(row, "amount")
             indicator = (cell(row, "type") + " " + cell(row, "indicator")).lower()
             if amount is not None:
-                if re.search(r"\bdebit\b|\bdr\b|\bdébit\b", indicator):
+                if _DEBIT.search(indicator):
                     amount = -abs(amount)
-                elif re.search(r"\bcredit\b|\bcr\b|\bcrédit\b", indicator):
+                elif _CREDIT.search(indicator):
                     amount = abs(amount)
                 elif "indicator" in cols and not raw_amount.lstrip().startswith(("+", "-")):
                     amount = -abs(amount)  # unsigned card purchases; credits carry CR

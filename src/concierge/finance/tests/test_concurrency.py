@@ -31,9 +31,14 @@ def test_concurrent_crossings_warn_exactly_once():
 
         try:
             barrier.wait()
-            services.record_transaction(user=user, account=account, kind="expense",
-                                        amount=Decimal("170"), on=today,
-                                        category=cat(user, "groceries"))
+            services.record_transaction(
+                user=user,
+                account=account,
+                kind="expense",
+                amount=Decimal("170"),
+                on=today,
+                category=cat(user, "groceries"),
+            )
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
         finally:
