@@ -291,6 +291,7 @@ def race(*, requests: int, free_beds: int, workers: int) -> dict:
     ward = Ward.objects.create(organisation=org, name="ICU", kind="icu")
     Bed.objects.bulk_create([Bed(organisation=org, ward=ward, label=f"R{i}")
                              for i in range(free_beds)])
+    services.recount_wards(organisation_ids=[org.pk])
     users = User.objects.bulk_create([User(email=f"race-{stamp}-{i}@example.org",
                                            password="!") for i in range(requests)])
     users = list(User.objects.filter(email__startswith=f"race-{stamp}-"))

@@ -262,6 +262,8 @@ class Stay(models.Model):
     predicted_discharge_at = models.DateTimeField(null=True, blank=True)
     predicted_low_at = models.DateTimeField(null=True, blank=True)
     predicted_high_at = models.DateTimeField(null=True, blank=True)
+    # P(length of stay > d days) for d = 0…30 from the LOS model, for the ward forecast.
+    predicted_survival = models.JSONField(null=True, blank=True, editable=False)
     expected_discharge_override = models.DateTimeField(_("expected discharge"), null=True,
                                                        blank=True)
     discharged_at = models.DateTimeField(null=True, blank=True)

@@ -224,7 +224,7 @@ def _apply_final(bed: Bed, kind: str, final: str, *, at, now, rng: random.Random
         services.discharge(user=admin, stay=stay, at=min(at, now))
         return
     # Ward staff's own estimate for most patients (the LOS model adds its own when installed).
-    if stay.predicted_discharge_at is None and rng.random() < 0.75:
+    if rng.random() < (0.75 if stay.predicted_discharge_at is None else 0.2):
         expected = admitted + timedelta(days=rng.uniform(lo, hi))
         if expected <= now:
             expected = now + timedelta(hours=rng.uniform(4, 60))

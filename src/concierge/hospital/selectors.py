@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
@@ -52,6 +52,7 @@ from concierge.hospital.models import (
     WardKind,
 )
 
+logger = logging.getLogger(__name__)
 CACHE_SECONDS = 10
 STATUS_VALUES = ("free", "reserved", "occupied", "housekeeping", "blocked")
 STAFF_ROLES = (Role.STAFF, Role.MANAGER, Role.ADMIN)
@@ -222,8 +223,8 @@ def availability(*, city: str = "", district: str = "", ward_kind: str = "", fea
         rows = (Bed.objects.filter(_bed_filter(city=city, district=district, ward_kind=ward_kind,
                                                feature=feature, hospital_ids=hospital_ids))
                 .values_list("organisation_id", "ward__kind")
-                .annotate(*(Count("id", filter=Q(status=v)) for v in STATUS_VALUES),
-                          Max("status_changed_at"))
+                .annotate(**{v: Count("id", filter=Q(status=v)) for v in STATUS_VALUES},
+                          changed=Max("status_changed_at"))
                 .order_by())
     else:
         # Every bed: sum the per-ward counters services keep in step with each movement.
@@ -231,7 +232,8 @@ def availability(*, city: str = "", district: str = "", ward_kind: str = "", fea
         if ward_kind:
             q &= Q(kind=ward_kind)
         rows = (Ward.objects.filter(q).values_list("organisation_id", "kind")
-                .annotate(*(Sum(f"{v}_count") for v in STATUS_VALUES), Max("beds_changed_at"))
+                .annotate(**{v: Sum(f"{v}_count") for v in STATUS_VALUES},
+                          changed=Max("beds_changed_at"))
                 .order_by())
     wards_of: dict[int, list[WardCounts]] = defaultdict(list)
     for org_id, kind, free, reserved, occupied, housekeeping, blocked, updated in rows:
@@ -616,8 +618,7 @@ def occupancy_report(*, hospital: Organisation, days: int = 30,
 
 def _los_function(name: str):
     """A function from the LOS package, or None while the package has not landed."""
-    for module_name in ("concierge.hospital.los", "concierge.hospital.los.predict",
-                        "concierge.hospital.los.model", "concierge.hospital.los.forecast"):
+    for module_name in ("concierge.hospital.los.model", "concierge.hospital.los.forecast"):
         try:
             module = importlib.import_module(module_name)
         except Exception:  # not there yet, or broken: the seam stays closed
@@ -628,67 +629,101 @@ def _los_function(name: str):
     return None
 
 
-def predicted_discharge(*, stay: Stay) -> tuple[datetime, datetime, datetime] | None:
-    """(expected, low, high) discharge times of the 80 % range from the LOS model; None when
-    the model is not available or cannot say."""
+def predicted_discharge(*, stay: Stay) -> tuple[datetime, datetime, datetime, list] | None:
+    """(expected, low, high) discharge times of the 80 % range and the survival curve from the
+    LOS model (`concierge.hospital.los`); None when the model is missing or cannot say."""
     predict = _los_function("predict_stay")
     if predict is None:
         return None
     try:
         result = predict(age=stay.patient_age, sex=stay.patient_sex, reason=stay.reason,
                          ward_kind=stay.bed.ward.kind)
-    except Exception:
-        return None
-    try:
-        if isinstance(result, dict):
-            mid, low, high = (result.get("days") or result.get("median") or result.get("mean"),
-                              result.get("low"), result.get("high"))
-        else:
-            mid = getattr(result, "days", None) or getattr(result, "median", None)
-            low, high = getattr(result, "low", None), getattr(result, "high", None)
-        mid, low, high = float(mid), float(low if low is not None else mid), float(
-            high if high is not None else mid)
-    except (TypeError, ValueError):
+        mid, low, high = float(result.days), float(result.low), float(result.high)
+        survival = [float(x) for x in getattr(result, "survival", [])]
+    except Exception:  # a broken model never blocks an admission
+        logger.warning("length-of-stay prediction failed", exc_info=True)
         return None
     at = stay.admitted_at
-    return (at + timedelta(days=mid), at + timedelta(days=low), at + timedelta(days=high))
+    return (at + timedelta(days=mid), at + timedelta(days=low), at + timedelta(days=high),
+            survival)
 
 
 @dataclass
 class ForecastDay:
     day: date
-    occupied: int
-    expected_free: int
+    occupied: float
+    expected_free: float
+    likely_free: int | None = None
+    chance_full: float | None = None
 
 
 def ward_forecast(*, ward: Ward, days: int = 7) -> list[ForecastDay]:
-    """Expected occupied beds at the end of each of the next days: a patient counts until the
-    expected discharge (staff's date, else the model's); one without either stays."""
-    total = ward.beds.exclude(status=BedStatus.BLOCKED).count()
-    expected = list(Stay.objects.filter(bed__ward=ward, discharged_at__isnull=True)
-                    .annotate(expected=Coalesce("expected_discharge_override",
-                                                "predicted_discharge_at"))
-                    .values_list("expected", flat=True))
+    """Expected occupied and free beds of a ward on each of the next days.
+
+    With the LOS package: every patient's predicted survival curve (or staff's date, which
+    wins), recent admissions per weekday and held beds go into `los.forecast.forecast_ward`.
+    Without it: a patient counts until the expected discharge; one without a date stays."""
+    beds = ward.beds.exclude(status=BedStatus.BLOCKED).count()
+    reserved = ward.beds.filter(status=BedStatus.RESERVED).count()
     today = timezone.localdate()
+    stays = list(Stay.objects.filter(bed__ward=ward, discharged_at__isnull=True)
+                 .only("admitted_at", "expected_discharge_override", "predicted_discharge_at",
+                       "predicted_survival"))
+    forecast_ward = _los_function("forecast_ward")
+    if forecast_ward is not None:
+        try:
+            return _los_forecast(ward=ward, beds=beds, reserved=reserved, stays=stays,
+                                 today=today, days=days, forecast_ward=forecast_ward)
+        except Exception:
+            logger.warning("ward forecast failed; using expected dates only", exc_info=True)
     out = []
+    tz = timezone.get_current_timezone()
     for i in range(1, days + 1):
         day = today + timedelta(days=i)
-        end = datetime.combine(day + timedelta(days=1), datetime.min.time(),
-                               tzinfo=timezone.get_current_timezone())
-        occ = sum(1 for e in expected if e is None or e >= end)
-        out.append(ForecastDay(day=day, occupied=occ, expected_free=max(total - occ, 0)))
+        end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+        occ = sum(1 for s in stays if s.expected_discharge_at is None
+                  or s.expected_discharge_at >= end) + reserved
+        out.append(ForecastDay(day=day, occupied=occ, expected_free=max(beds - occ, 0)))
     return out
 
 
+def _los_forecast(*, ward, beds, reserved, stays, today, days, forecast_ward):
+    from concierge.hospital.los import forecast as los_forecast
+
+    inpatients = []
+    for s in stays:
+        stayed = (today - timezone.localdate(s.admitted_at)).days
+        override = None
+        if s.expected_discharge_override is not None:
+            override = max(0, (timezone.localdate(s.expected_discharge_override) - today).days)
+        elif not s.predicted_survival:
+            override = days + 1  # nothing known: assume the patient stays
+        inpatients.append(los_forecast.Inpatient(survival=s.predicted_survival or [1.0],
+                                                 days_stayed=stayed,
+                                                 expected_discharge_in=override))
+    since = today - timedelta(weeks=los_forecast.DEFAULT_HISTORY_WEEKS)
+    admitted = [timezone.localdate(at) for at in BedMovement.objects.filter(
+        ward=ward, kind=BedMovement.Kind.ADMIT, at__date__gte=since).values_list("at", flat=True)]
+    arrivals = los_forecast.mean_arrivals_by_weekday(admitted, today=today)
+    recent = [s.predicted_survival for s in stays if s.predicted_survival]
+    result = forecast_ward(today=today, beds=beds, inpatients=inpatients,
+                           arrivals_by_weekday=arrivals,
+                           arrival_survival=los_forecast.mean_survival(recent),
+                           reserved=reserved, horizon=days)
+    return [ForecastDay(day=d.on, occupied=round(d.expected_occupied, 1),
+                        expected_free=round(d.expected_free, 1), likely_free=d.likely_free,
+                        chance_full=round(d.chance_full, 2)) for d in result.days]
+
+
 def model_card() -> dict | None:
-    """The LOS model card the colleague ships (JSON beside the model), or None."""
-    folder = Path(__file__).resolve().parent / "los"
-    for candidate in sorted(folder.glob("**/*card*.json")):
-        try:
-            return json.loads(candidate.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-    return None
+    """The LOS model card the colleague ships beside the model (data, figures, date)."""
+    shipped_card = _los_function("shipped_card")
+    if shipped_card is None:
+        return None
+    try:
+        return shipped_card()
+    except (OSError, ValueError):
+        return None
 
 
 # --- dashboard cards ---------------------------------------------------------------------------

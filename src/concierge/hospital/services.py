@@ -420,7 +420,8 @@ def _predict(stay: Stay) -> None:
 
     prediction = predicted_discharge(stay=stay)
     if prediction is not None:
-        stay.predicted_discharge_at, stay.predicted_low_at, stay.predicted_high_at = prediction
+        (stay.predicted_discharge_at, stay.predicted_low_at, stay.predicted_high_at,
+         stay.predicted_survival) = prediction
 
 
 @retry_when_locked

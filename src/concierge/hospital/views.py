@@ -224,8 +224,12 @@ def _forecast_chart(forecast) -> Chart:
                 name=str(_("Expected free")))
     fig.update_layout(barmode="stack")
     return Chart(fig, _("Ward forecast, next 7 days"),
-                 [_("Day"), _("Expected occupied"), _("Expected free")],
-                 [[f.day.isoformat(), f.occupied, f.expected_free] for f in forecast])
+                 [_("Day"), _("Expected occupied"), _("Expected free"), _("Likely free"),
+                  _("Chance the ward is full")],
+                 [[f.day.isoformat(), f.occupied, f.expected_free,
+                   "—" if f.likely_free is None else f.likely_free,
+                   "—" if f.chance_full is None else f"{round(100 * f.chance_full)} %"]
+                  for f in forecast])
 
 
 @login_required

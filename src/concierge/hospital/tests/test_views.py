@@ -253,3 +253,20 @@ def test_dashboard_card_for_staff_and_family(client, world):
 
 def test_module_is_in_the_nav_for_anonymous_visitors(client, world):
     assert reverse("hospital:index") in client.get(reverse("hospital:index")).content.decode()
+
+
+def test_admission_stores_the_los_prediction_and_forecast_uses_it(client, world):
+    from concierge.hospital import selectors
+
+    bed = world["general"].beds.filter(status=BedStatus.FREE).first()
+    stay = services.admit(user=world["nurse"], bed=bed, patient_name="P Q", patient_age=70,
+                          patient_sex="F", reason="Heart failure 428.0")
+    if selectors.model_card() is None:
+        pytest.skip("the LOS package is not installed")
+    assert stay.predicted_low_at <= stay.predicted_discharge_at <= stay.predicted_high_at
+    assert len(stay.predicted_survival) > 1
+    forecast = selectors.ward_forecast(ward=world["general"])
+    assert len(forecast) == 7 and all(f.likely_free is not None for f in forecast)
+    client.force_login(world["nurse"])
+    page = client.get(reverse("hospital:model_card", args=[world["chennai"].slug]))
+    assert page.status_code == 200 and "trained-at" in page.content.decode()
