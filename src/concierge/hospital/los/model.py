@@ -36,6 +36,7 @@ FORMAT = 1
 SURVIVAL_DAYS = 30  # survival is reported for d = 0..30
 MAX_TARGET = SURVIVAL_DAYS  # longer stays are modelled as 30 days
 COVERAGE = 0.80
+MIN_TRAINING_ROWS = 200  # below this the fit / calibration / test parts mean nothing
 ARTEFACT_NAME = "los_model.skops"
 CARD_NAME = "los_model_card.json"
 ATTRIBUTION = (
@@ -591,6 +592,10 @@ def _train(
 ) -> TrainingResult:
     started = time.perf_counter()
     frame = clean_target(frame)
+    if len(frame) < MIN_TRAINING_ROWS:
+        raise ValueError(
+            f"need at least {MIN_TRAINING_ROWS} stays with a {F.TARGET}; got {len(frame)}"
+        )
     fit_rows, cal_rows, test_rows = split_patients(
         frame, test_size=test_size, calibration_size=calibration_size, seed=seed
     )

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from concierge.hospital.los import features as F
 from concierge.hospital.los import model as M
@@ -215,3 +215,16 @@ def test_evaluate_without_the_target_still_predicts(stays, tmp_path):
     out = io.StringIO()
     call_command("los", "evaluate", "--data", data, stdout=out)
     assert json.loads(out.getvalue().strip().splitlines()[-1]) == {"rows": 40}
+
+
+def test_training_on_too_few_stays_is_a_clear_error(stays, tmp_path):
+    data = _csv(stays.head(50), tmp_path / "few.csv")
+    with pytest.raises(CommandError, match="at least 200"):
+        call_command("los", "train", "--data", data, "--out", str(tmp_path / "m.skops"))
+
+
+def test_a_setting_can_point_the_product_at_a_retrained_model(small_model, settings, tmp_path):
+    path = tmp_path / "ours.skops"
+    M.save(small_model.model, path)
+    settings.HOSPITAL_LOS_MODEL = str(path)
+    assert M.default_model().card["rows"] == small_model.model.card["rows"]
