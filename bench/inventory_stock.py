@@ -86,16 +86,14 @@ def _movement_indexes(connection) -> list[tuple[str, str]]:
 
 def build(*, items: int, stores: int, movements: int, out) -> dict:
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
 
     from concierge.accounts.models import Membership, Organisation, User
     from concierge.inventory.models import (
         Category,
         Item,
-        ItemStock,
         Location,
         Movement,
-        StockLevel,
         Store,
         Supplier,
     )
@@ -185,23 +183,25 @@ def build(*, items: int, stores: int, movements: int, out) -> dict:
         qty = np.where(receive, 500, -rng.integers(1, 6, len(pair_idx)))
         seconds = np.sort(rng.integers(0, 365 * 86400, (n_pairs, per_pair)), axis=1).ravel()
         on_hand[start:stop] += qty.reshape(n_pairs, per_pair).sum(axis=1)
-        base = now - timedelta(days=365)
-        rows = [
-            (
-                org.pk,
-                int(store_ids[s]),
-                int(loc_ids[s]),
-                int(item_ids[i]),
-                "receive" if r else "sale",
-                int(q),
-                "10",
-                None if r else "15",
-                "",
-                "",
-                (base + timedelta(seconds=int(sec))).isoformat(),
+        base = np.datetime64((now - timedelta(days=365)).replace(tzinfo=None), "s")
+        stamps = np.datetime_as_string(base + seconds.astype("timedelta64[s]"), unit="s")
+        n = len(pair_idx)
+        rows = list(
+            zip(
+                [org.pk] * n,
+                store_ids[store_i].tolist(),
+                loc_ids[store_i].tolist(),
+                item_ids[item_i].tolist(),
+                np.where(receive, "receive", "sale").tolist(),
+                qty.tolist(),
+                ["10"] * n,
+                [None if r else "15" for r in receive.tolist()],
+                [""] * n,
+                [""] * n,
+                [t + "+00:00" for t in stamps.tolist()],
+                strict=True,
             )
-            for i, s, r, q, sec in zip(item_i, store_i, receive, qty, seconds, strict=True)
-        ]
+        )
         _insert(connection, rows)
         written += len(rows)
         if (start // chunk_pairs) % 10 == 0:
@@ -214,30 +214,27 @@ def build(*, items: int, stores: int, movements: int, out) -> dict:
             cur.execute(sql)
     index_s = time.perf_counter() - t1
     t2 = time.perf_counter()
-    with transaction.atomic():
-        StockLevel.objects.bulk_create(
-            [
-                StockLevel(
-                    item_id=int(item_ids[p // stores]),
-                    store_id=int(store_ids[p % stores]),
-                    location_id=int(loc_ids[p % stores]),
-                    quantity=int(on_hand[p]),
-                )
-                for p in range(pairs)
-            ],
-            batch_size=10000,
+    p = np.arange(pairs)
+    it, st, lo = (
+        item_ids[p // stores].tolist(),
+        store_ids[p % stores].tolist(),
+        loc_ids[p % stores].tolist(),
+    )
+    oh = on_hand.tolist()
+    stamp = now.isoformat()
+    for a in range(0, pairs, 200_000):
+        b = min(a + 200_000, pairs)
+        _insert(
+            connection,
+            list(zip(it[a:b], st[a:b], lo[a:b], oh[a:b], strict=True)),
+            "inventory_stocklevel",
+            ("item_id", "store_id", "location_id", "quantity"),
         )
-        ItemStock.objects.bulk_create(
-            [
-                ItemStock(
-                    item_id=int(item_ids[p // stores]),
-                    store_id=int(store_ids[p % stores]),
-                    on_hand=int(on_hand[p]),
-                    last_sale_at=now,
-                )
-                for p in range(pairs)
-            ],
-            batch_size=10000,
+        _insert(
+            connection,
+            [(i, s_, q, 0, 0, stamp) for i, s_, q in zip(it[a:b], st[a:b], oh[a:b], strict=True)],
+            "inventory_itemstock",
+            ("item_id", "store_id", "on_hand", "reserved", "in_transit", "last_sale_at"),
         )
     levels_s = time.perf_counter() - t2
     with connection.cursor() as cur:
@@ -251,24 +248,23 @@ def build(*, items: int, stores: int, movements: int, out) -> dict:
     }
 
 
-def _insert(connection, rows) -> None:
+def _insert(connection, rows, table="inventory_movement", columns=MOVEMENT_COLUMNS) -> None:
     if connection.vendor == "postgresql":
         buf = io.StringIO()
         for r in rows:
             buf.write("\t".join("\\N" if v is None else str(v) for v in r) + "\n")
         buf.seek(0)
-        sql = f"COPY inventory_movement ({', '.join(MOVEMENT_COLUMNS)}) FROM STDIN"
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         with connection.connection.cursor() as cur, cur.copy(sql) as copy:
             copy.write(buf.getvalue())
         connection.connection.commit()
         return
-    marks = ", ".join(["%s"] * len(MOVEMENT_COLUMNS))
-    from django.db import transaction
-
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.executemany(
-            f"INSERT INTO inventory_movement ({', '.join(MOVEMENT_COLUMNS)}) VALUES ({marks})", rows
-        )
+    # The raw sqlite3 connection: no per-row parameter rewriting by the Django wrapper.
+    marks = ", ".join(["?"] * len(columns))
+    raw = connection.connection
+    raw.execute("BEGIN")
+    raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+    raw.execute("COMMIT")
 
 
 def pct(values, p):
