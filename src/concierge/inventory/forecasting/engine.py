@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,8 +27,6 @@ from . import global_model
 from .distribution import QuantileDemandModel
 from .panel import DATE, DEMAND, ID, Panel, to_long
 from .patterns import DemandPattern, classify
-
-log = logging.getLogger(__name__)
 
 SEASON = {"D": 7, "M": 12}
 CLASS_WINDOW = {"D": 364, "M": 24}  # periods the pattern is judged on
@@ -76,7 +73,12 @@ def forecast_series(
     options = RunOptions(
         freq, batch_size, ets, use_global, threads or (os.cpu_count() or 1), backend, partitions
     )
-    panel = Panel.from_frame(frame[[ID, DATE, DEMAND]], freq=freq)
+    frame = frame[[ID, DATE, DEMAND]].astype({DEMAND: float})
+    frame[DATE] = pd.to_datetime(frame[DATE]).dt.normalize()
+    if frame.empty:
+        cols = [ID, DATE, "forecast"] + [f"{b}_{lv}" for lv in levels for b in ("lo", "hi")]
+        return pd.DataFrame(columns=[*cols, "model", "pattern"])
+    panel = Panel.from_frame(frame, freq=freq)
     return _run(panel, horizon, tuple(levels), options, progress)
 
 
