@@ -102,6 +102,12 @@ def main() -> int:
     _, _, test_rows = M.split_patients(clean, test_size=0.1, calibration_size=0.1, seed=0)
     test_frame = clean.iloc[test_rows].reset_index(drop=True)
     median_ms, p95_ms, cpu_ms = latency(result.model, test_frame, 200)
+    predicted = result.model.predict(test_frame)
+    y = test_frame[F.TARGET].to_numpy()
+    # Is P(LOS > d) honest? Mean predicted vs observed share of test stays longer than d days.
+    gaps = [abs(predicted.survival[:, d].mean() - (y > d).mean()) for d in range(1, 15)]
+    ranked = np.argsort(predicted.days)
+    short, long = ranked[: len(y) // 4], ranked[-len(y) // 4 :]
 
     print(f"held-out patients: {t.rows} stays; fit {result.model.card['rows']['fit']}, "
           f"calibration {result.model.card['rows']['calibration']}")  # fmt: skip
@@ -117,6 +123,9 @@ def main() -> int:
         ("coverage of the 80 % interval", t.coverage_80),
         ("mean interval width (days, inclusive)", t.mean_interval_width),
         ("RMSE (days)", t.rmse),
+        ("survival: max |mean P(LOS>d) - observed share|, d=1..14", max(gaps)),
+        ("observed mean stay, quarter predicted shortest (days)", y[short].mean()),
+        ("observed mean stay, quarter predicted longest (days)", y[long].mean()),
         ("R²", t.r2),
         ("one-admission latency, median (ms, wall)", median_ms),
         ("one-admission latency, p95 (ms, wall)", p95_ms),
@@ -127,7 +136,6 @@ def main() -> int:
     for name, value in lines:
         print(f"{name:<60} {value:>10.4f}")
 
-    predicted = result.model.predict(test_frame)
     stays = [
         (int(los), [float(s) for s in predicted.survival[i]])
         for i, los in enumerate(test_frame[F.TARGET])
