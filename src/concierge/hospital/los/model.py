@@ -8,15 +8,14 @@ Distribution and interval: a Mondrian split-conformal predictive distribution. C
 patients, never seen in fitting, are sorted into bins by the point model's raw prediction; the
 stays observed in a bin are the predicted distribution of every admission that falls in it.
 P(LOS > d) comes from that distribution (plus a geometric tail past the longest stay seen), and
-the 80 % interval is the shortest whole-day range holding at least 80 % of the bin's stays.
-See docs/hospital-los.md.
+the 80 % interval is the bin's shortest whole-day range at one level picked so that 80 % of the
+calibration stays fall inside. See docs/decisions/hospital-los-model.md.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +37,6 @@ MAX_TARGET = SURVIVAL_DAYS  # longer stays are modelled as 30 days
 COVERAGE = 0.80
 MIN_TRAINING_ROWS = 200  # below this the fit / calibration / test parts mean nothing
 ARTEFACT_NAME = "los_model.skops"
-CARD_NAME = "los_model_card.json"
 ATTRIBUTION = (
     "Diabetes 130-US hospitals for years 1999-2008, UCI Machine Learning Repository; "
     "Strack et al. (2014), BioMed Research International, doi:10.1155/2014/781670. CC BY 4.0."
@@ -673,10 +671,3 @@ def source_kind(path: str | Path, *, extra: bool) -> dict[str, object]:
     name = Path(str(path)).name
     public = not extra and name.startswith("diabetes130")
     return {"file": name, "kind": "public" if public else "organisation"}
-
-
-def round_figures(values: Mapping[str, object]) -> dict[str, object]:
-    return {
-        k: (round(v, 4) if isinstance(v, float) and math.isfinite(v) else v)
-        for k, v in values.items()
-    }
