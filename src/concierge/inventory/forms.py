@@ -262,3 +262,9 @@ class PurchaseOrderReceiveForm(forms.Form):
             if exp and exp < today:
                 self.add_error(f"exp_{line.pk}", _("This date is in the past."))
         return data
+
+
+class StoreSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Store
+        fields = ["name", "city", "address", "allow_negative_stock", "use_forecast"]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("items/<int:pk>/forecast/", views.item_forecast, name="item_forecast"),
     path("batches/<int:pk>/labels.pdf", views.batch_labels, name="batch_labels"),
     path("stores/<int:pk>/locations/", views.locations, name="locations"),
+    path("stores/<int:pk>/settings/", views.store_settings, name="store_settings"),
     path("stores/<int:pk>/locations/labels.pdf", views.location_labels, name="location_labels"),
     path("locations/<int:pk>/count/", views.stocktake, name="stocktake"),
     path("stock/import/", views.import_stock, name="import_stock"),

@@ -719,6 +719,23 @@ def locations(request, pk):
 
 
 @login_required
+def store_settings(request, pk):
+    store = selectors.store_for(user=request.user, pk=pk)
+    if not request.user.has_perm("inventory.manage", store):
+        raise PermissionDenied
+    form = forms.StoreSettingsForm(request.POST or None, instance=Store.objects.get(pk=store.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_store(user=request.user, store=store, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Store settings saved."))
+            return redirect("inventory:locations", store.pk)
+    return render(request, "inventory/store_settings.html", _ctx(request, store, form=form))
+
+
+@login_required
 def location_labels(request, pk):
     store = selectors.store_for(user=request.user, pk=pk)
     return _pdf(

@@ -61,6 +61,7 @@ def test_every_page_renders_for_staff(client, stocked):
         reverse("inventory:item_edit", args=[shop.item.pk]),
         reverse("inventory:item_forecast", args=[shop.item.pk]),
         reverse("inventory:locations", args=[shop.store.pk]),
+        reverse("inventory:store_settings", args=[shop.store.pk]),
         reverse("inventory:stocktake", args=[shop.bin.pk]),
         reverse("inventory:movements"),
         reverse("inventory:reorder"),
@@ -269,3 +270,13 @@ def test_import_items_dry_run_reports_row_errors(client, shop):
         reverse("inventory:import_items"), {"file": SimpleUploadedFile("items.csv", good.encode())}
     )
     assert shop.org.items.get(sku="N-1").unit == "kg"
+
+
+def test_manager_opts_a_store_into_the_forecast(client, shop):
+    client.force_login(shop.staff)
+    url = reverse("inventory:store_settings", args=[shop.store.pk])
+    assert client.get(url).status_code == 403
+    client.force_login(shop.manager)
+    client.post(url, {"name": shop.store.name, "use_forecast": "on"})
+    shop.store.refresh_from_db()
+    assert shop.store.use_forecast and not shop.store.allow_negative_stock
