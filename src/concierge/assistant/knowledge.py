@@ -190,6 +190,7 @@ def load(*, organisation_id: int, version: int, filename: str):
 def forget(organisation_id: int) -> None:
     with _lock:
         _cache.pop(organisation_id, None)
+        _catalogues.pop(organisation_id, None)
 
 
 def detect_language(text: str, *, allowed: list[str], fallback: str) -> str:
@@ -208,3 +209,68 @@ def detect_language(text: str, *, allowed: list[str], fallback: str) -> str:
     if lang not in allowed_codes:
         return fallback
     return lang
+
+
+# --------------------------------------------------------------------------- answer catalogue
+@dataclass
+class EntryText:
+    pk: int
+    slug: str
+    article_id: int | None
+    link_url: str
+    link_title: str
+    translations: dict[str, tuple[str, str]]  # language -> (question, answer)
+
+
+class Catalogue:
+    """What the answers say, per organisation and engine version, read once per process:
+    the hot path of a chat message then needs no query to find its answer text."""
+
+    def __init__(self, organisation) -> None:
+        from concierge.assistant.models import FAQEntry
+
+        self.organisation = organisation
+        self.entries: dict[int, EntryText] = {}
+        for e in FAQEntry.objects.filter(
+            organisation=organisation, is_active=True
+        ).prefetch_related("translations"):
+            self.entries[e.pk] = EntryText(
+                e.pk,
+                e.slug,
+                e.article_id,
+                e.link_url,
+                e.link_title,
+                {t.language: (t.question, t.answer) for t in e.translations.all()},
+            )
+        self._articles: dict[str, dict[int, sources.ArticleText]] = {}
+        self._lock = threading.Lock()
+
+    def article(self, article_id: int, language: str):
+        with self._lock:
+            if language not in self._articles:
+                self._articles[language] = {
+                    a.id: a
+                    for a in sources.published_articles(
+                        organisation=self.organisation, language=language
+                    )
+                }
+            return self._articles[language].get(article_id)
+
+
+_catalogues: dict[int, tuple[int, Catalogue]] = {}
+
+
+def catalogue(*, organisation, version: int) -> Catalogue:
+    with _lock:
+        hit = _catalogues.get(organisation.pk)
+        if hit and hit[0] == version:
+            return hit[1]
+    cat = Catalogue(organisation)
+    with _lock:
+        _catalogues[organisation.pk] = (version, cat)
+    return cat
+
+
+def forget_catalogue(organisation_id: int) -> None:
+    with _lock:
+        _catalogues.pop(organisation_id, None)

@@ -40,6 +40,28 @@ def settings_for(*, organisation) -> AssistantSettings:
     return found
 
 
+CHAT_SETTINGS_SECONDS = 5
+
+
+def settings_for_chat(*, organisation) -> AssistantSettings:
+    """settings_for, cached a few seconds per process: read on every chat message. A new
+    engine version (trained in a worker) is picked up within CHAT_SETTINGS_SECONDS."""
+    from django.core.cache import cache
+
+    key = f"assistant:settings:{organisation.pk}"
+    found = cache.get(key)
+    if found is None:
+        found = settings_for(organisation=organisation)
+        cache.set(key, found, CHAT_SETTINGS_SECONDS)
+    return found
+
+
+def forget_chat_settings(*, organisation_id) -> None:
+    from django.core.cache import cache
+
+    cache.delete(f"assistant:settings:{organisation_id}")
+
+
 def chat_organisation(*, slug: str) -> Organisation:
     """Any organisation whose chat is switched on (the widget is public)."""
     org = Organisation.objects.filter(slug=slug).first()

@@ -47,6 +47,19 @@ except ImportError:  # pragma: no cover
     romanise_hindi = None
 
 MAX_MESSAGE_CHARS = 2000
+#: What other processes change on a chat (refreshed before each step; the organisation
+#: relation stays cached).
+LIVE_FIELDS = [
+    "status",
+    "language",
+    "script",
+    "visitor_email",
+    "visitor_name",
+    "unhelpful_count",
+    "agent",
+    "ticket_reference",
+    "visitor_rating",
+]
 UNHELPFUL_BEFORE_HANDOFF = 2
 REBUILD_DELAY = timedelta(seconds=10)
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
@@ -85,6 +98,7 @@ def update_settings(*, user, organisation, **fields) -> AssistantSettings:
             )
     obj.full_clean()
     obj.save()
+    selectors.forget_chat_settings(organisation_id=organisation.pk)
     return obj
 
 
@@ -351,6 +365,7 @@ def rebuild_engine(*, organisation_id: int, force: bool = False) -> dict:
         obj.trained_at = started
         obj.sources_fingerprint = fingerprint
         obj.save()
+    selectors.forget_chat_settings(organisation_id=organisation_id)
     return report
 
 
@@ -364,7 +379,7 @@ class Answer:
     language: str  # the language the visitor wrote in (hi-Latn included)
     answer_language: str = ""  # the language the answer text is in
     confidence: float | None = None
-    faq_entry: FAQEntry | None = None
+    faq_entry: knowledge.EntryText | None = None  # .pk and .slug
     article_id: int | None = None
     source_url: str = ""
     source_title: str = ""
@@ -442,6 +457,7 @@ def compose_answer(*, organisation, text, language: str, user=None, settings_obj
         organisation=organisation,
         language=content_lang,
         default_language=organisation.language,
+        version=settings_obj.engine_version,
     )
     if answer is None:  # the entry vanished between training and now
         return _unsure(detected, content_lang, pred.confidence, [], organisation)
@@ -485,31 +501,34 @@ def _unsure(detected, content_lang, confidence, alternatives, organisation) -> A
     )
 
 
-def _answer_for(*, label: str, organisation, language: str, default_language: str):
+def _answer_for(
+    *, label: str, organisation, language: str, default_language: str, version: int | None = None
+):
+    if version is None:
+        version = selectors.settings_for(organisation=organisation).engine_version
+    cat = knowledge.catalogue(organisation=organisation, version=version)
     kind, pk = knowledge.parse_label(label)
     if kind == "faq":
-        entry = (
-            FAQEntry.objects.filter(pk=pk, organisation=organisation, is_active=True)
-            .prefetch_related("translations")
-            .first()
-        )
+        entry = cat.entries.get(pk)
         if entry is None:
             return None
-        trs = {t.language: t for t in entry.translations.all()}
-        tr, used = trs.get(language), language
-        if tr is None:
+        trs = entry.translations
+        used = language
+        if used not in trs:
             used = default_language if default_language in trs else next(iter(sorted(trs)), "")
-            tr = trs.get(used)
-        if tr is None:
+        if used not in trs:
             return None
-        url, title = entry.link_url, entry.link_title or tr.question
+        question, text = trs[used]
+        url, title = entry.link_url, entry.link_title or question
         if entry.article_id:
-            art = _article(organisation, entry.article_id, language, default_language)
+            art = cat.article(entry.article_id, language) or cat.article(
+                entry.article_id, default_language
+            )
             if art is not None:
                 url, title = art.url or url, art.title
         ans = Answer(
             "answer",
-            tr.answer,
+            text,
             language,
             answer_language=used,
             faq_entry=entry,
@@ -520,7 +539,7 @@ def _answer_for(*, label: str, organisation, language: str, default_language: st
         if used != language:
             _mark_missing(ans, organisation=organisation, language=language, fallback=used)
         return ans
-    art = _article(organisation, pk, language, default_language)
+    art = cat.article(pk, language) or cat.article(pk, default_language)
     if art is None:
         return None
     ans = Answer(
@@ -535,14 +554,6 @@ def _answer_for(*, label: str, organisation, language: str, default_language: st
     if art.language != language:
         _mark_missing(ans, organisation=organisation, language=language, fallback=art.language)
     return ans
-
-
-def _article(organisation, article_id, language, default_language):
-    for lang in (language, default_language):
-        for art in sources.published_articles(organisation=organisation, language=lang):
-            if art.id == article_id:
-                return art
-    return None
 
 
 def _mark_missing(ans: Answer, *, organisation, language: str, fallback: str) -> None:
@@ -646,7 +657,8 @@ def start_conversation(
 def _touch(conversation: Conversation, **fields) -> None:
     fields["last_message_at"] = timezone.now()
     for k, v in fields.items():
-        setattr(conversation, k, v)
+        if not hasattr(v, "resolve_expression"):
+            setattr(conversation, k, v)
     Conversation.objects.filter(pk=conversation.pk).update(**fields)
 
 
@@ -654,7 +666,7 @@ def _touch(conversation: Conversation, **fields) -> None:
 def visitor_says(*, conversation: Conversation, text, user=None) -> list[Message]:
     """One visitor message and everything that follows from it. Returns the new messages
     (the visitor's first)."""
-    conversation.refresh_from_db()
+    conversation.refresh_from_db(fields=LIVE_FIELDS)
     if conversation.status == Conversation.Status.CLOSED:
         raise ValidationError({"text": _("This chat has ended. Start a new one to ask again.")})
     clean, problem = _validated_text(text)
@@ -668,22 +680,23 @@ def visitor_says(*, conversation: Conversation, text, user=None) -> list[Message
             )
         ]
     out: list[Message] = []
-    visitor_msg = Message.objects.create(
-        conversation=conversation,
-        sender=Message.Sender.VISITOR,
-        author=user if user is not None and user.is_authenticated else None,
-        text=stored,
-    )
-    out.append(visitor_msg)
+    author = user if user is not None and user.is_authenticated else None
     if conversation.status in (Conversation.Status.WAITING, Conversation.Status.LIVE):
         # A person has (or will) take over: the bot stays quiet.
-        visitor_msg.language = conversation.language
-        visitor_msg.save(update_fields=["language"])
+        out.append(
+            Message.objects.create(
+                conversation=conversation,
+                sender=Message.Sender.VISITOR,
+                author=author,
+                text=stored,
+                language=conversation.language,
+            )
+        )
         _touch(conversation)
         _push(conversation, out)
         return out
 
-    settings_obj = selectors.settings_for(organisation=conversation.organisation)
+    settings_obj = selectors.settings_for_chat(organisation=conversation.organisation)
     ans = compose_answer(
         organisation=conversation.organisation,
         text=stored if not problem else text,
@@ -691,8 +704,15 @@ def visitor_says(*, conversation: Conversation, text, user=None) -> list[Message
         user=user,
         settings_obj=settings_obj,
     )
-    visitor_msg.language = ans.language
-    visitor_msg.save(update_fields=["language"])
+    out.append(
+        Message.objects.create(
+            conversation=conversation,
+            sender=Message.Sender.VISITOR,
+            author=author,
+            text=stored,
+            language=ans.language,
+        )
+    )
     content_lang = "hi" if ans.language == "hi-Latn" else ans.language
     updates = {}
     if ans.kind not in ("empty", "too_long") and content_lang != conversation.language:
@@ -703,9 +723,6 @@ def visitor_says(*, conversation: Conversation, text, user=None) -> list[Message
         updates["script"] = "latn"
         conversation.script = "latn"
         ask_script = True
-    if updates:
-        _touch(conversation, **updates)
-
     if ans.kind == "person":
         out += request_handoff(conversation=conversation, reason="asked", question="")
     elif ans.kind == "thanks":
@@ -739,14 +756,14 @@ def visitor_says(*, conversation: Conversation, text, user=None) -> list[Message
                 conversation,
                 ans.text,
                 language=ans.answer_language or content_lang,
-                faq_entry=ans.faq_entry,
+                faq_entry_id=ans.faq_entry.pk if ans.faq_entry else None,
                 source_url=ans.source_url,
                 source_title=ans.source_title,
                 confidence=ans.confidence,
                 extra=extra,
             )
         )
-        Conversation.objects.filter(pk=conversation.pk).update(bot_answers=F("bot_answers") + 1)
+        updates["bot_answers"] = F("bot_answers") + 1
     else:  # greeting, money, empty, too_long
         extra = {"kind": ans.kind}
         if ans.kind == "money":
@@ -763,15 +780,17 @@ def visitor_says(*, conversation: Conversation, text, user=None) -> list[Message
                 extra={"kind": "ask_script", "choices": ["deva", "latn"]},
             )
         )
-    _touch(conversation)
-    _push(conversation, out)
+    _touch(conversation, **updates)
+    if conversation.status != Conversation.Status.BOT or ans.kind in ("person", "thanks"):
+        _push(conversation, out)
+    # With the bot alone, the visitor's socket gets the reply directly: no broadcast needed.
     return out
 
 
 def _record_missing(organisation, ans: Answer) -> None:
     lookup = {
         "organisation": organisation,
-        "faq_entry": ans.faq_entry,
+        "faq_entry_id": ans.faq_entry.pk if ans.faq_entry else None,
         "article_id": None if ans.faq_entry else ans.article_id,
         "language": ans.missing_language,
     }
@@ -785,7 +804,7 @@ def _record_missing(organisation, ans: Answer) -> None:
 @transaction.atomic
 def mark_helpful(*, conversation: Conversation, message_id: int, helpful: bool) -> list[Message]:
     """ "Did this help?" — a second "no" hands the chat to a person."""
-    conversation.refresh_from_db()
+    conversation.refresh_from_db(fields=LIVE_FIELDS)
     msg = conversation.messages.filter(pk=message_id, sender=Message.Sender.BOT).first()
     if msg is None:
         raise ValidationError({"message_id": _("No such answer in this chat.")})
@@ -837,7 +856,7 @@ def mark_helpful(*, conversation: Conversation, message_id: int, helpful: bool) 
 
 @transaction.atomic
 def set_language(*, conversation: Conversation, language: str, script: str = "") -> list[Message]:
-    conversation.refresh_from_db()
+    conversation.refresh_from_db(fields=LIVE_FIELDS)
     allowed = selectors.settings_for(organisation=conversation.organisation).language_list
     if language not in allowed:
         raise ValidationError({"language": _("This chat does not speak that language.")})
@@ -1021,7 +1040,7 @@ def _offline_message(conversation: Conversation, *, subject: str, transcript: st
 
 @transaction.atomic
 def give_contact(*, conversation: Conversation, email: str, name: str = "") -> list[Message]:
-    conversation.refresh_from_db()
+    conversation.refresh_from_db(fields=LIVE_FIELDS)
     email = (email or "").strip()
     try:
         validate_email(email)
@@ -1097,7 +1116,7 @@ def accept_chat(*, agent, conversation: Conversation) -> list[Message]:
 
 @transaction.atomic
 def agent_says(*, agent, conversation: Conversation, text) -> Message:
-    conversation.refresh_from_db()
+    conversation.refresh_from_db(fields=LIVE_FIELDS)
     if conversation.agent_id != agent.pk or conversation.status != Conversation.Status.LIVE:
         raise PermissionDenied(_("This chat is not yours."))
     clean, problem = _validated_text(text)
@@ -1152,7 +1171,7 @@ def _closing(conversation: Conversation) -> list[Message]:
 def end_conversation(
     *, conversation: Conversation, by_visitor: bool = True, agent=None
 ) -> list[Message]:
-    conversation.refresh_from_db()
+    conversation.refresh_from_db(fields=LIVE_FIELDS)
     if agent is not None and conversation.agent_id != agent.pk:
         raise PermissionDenied(_("This chat is not yours."))
     if conversation.status == Conversation.Status.CLOSED:
@@ -1201,7 +1220,7 @@ def rate_conversation(*, conversation: Conversation, user=None, score, comment: 
 
 @transaction.atomic
 def email_transcript(*, conversation: Conversation, email: str = "") -> None:
-    conversation.refresh_from_db()
+    conversation.refresh_from_db(fields=LIVE_FIELDS)
     from concierge.notifications.services import queue_email
 
     email = (email or conversation.visitor_email or "").strip()
