@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from itertools import repeat
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -133,28 +134,30 @@ def build(*, hospitals: int, beds: int, years: float, seed: int = 7) -> dict:
             cur.execute(f"DROP INDEX {name}")
         insert = ("INSERT INTO hospital_bedmovement (organisation_id, bed_id, ward_id, at, kind,"
                   " from_status, to_status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, '')")
-        chunk: list[tuple] = []
-        for bed_id, org_id, ward_id in bed_rows:
-            t = start + rng.uniform(0, 2 * 86400)
-            cycles = int(years * 365.25 / 5.0) + 2
-            los = rng.gamma(2.0, 2.0, size=cycles) * 86400
-            clean = rng.uniform(0.5, 4, size=cycles) * 3600
-            idle = rng.exponential(10, size=cycles) * 3600
-            for c in range(cycles):
-                if t + los[c] + clean[c] > now.timestamp() - 86400:
-                    break
-                chunk.append((org_id, bed_id, ward_id, _iso(t), "admit", "free", "occupied"))
-                chunk.append((org_id, bed_id, ward_id, _iso(t + los[c]), "discharge",
-                              "occupied", "housekeeping"))
-                chunk.append((org_id, bed_id, ward_id, _iso(t + los[c] + clean[c]), "cleaned",
-                              "housekeeping", "free"))
-                t += los[c] + clean[c] + idle[c]
-            if len(chunk) > 200_000:
-                cur.executemany(insert, chunk)
-                n_moves += len(chunk)
-                chunk = []
-        cur.executemany(insert, chunk)
-        n_moves += len(chunk)
+        cycles = int(years * 365.25 / 4.0) + 4
+        horizon = now.timestamp() - 86400
+        for i in range(0, len(bed_rows), 1000):
+            part = np.array(bed_rows[i:i + 1000], dtype=np.int64)
+            n = len(part)
+            los = rng.gamma(2.0, 2.0, size=(n, cycles)) * 86400
+            clean = rng.uniform(0.5, 4, size=(n, cycles)) * 3600
+            idle = rng.exponential(10, size=(n, cycles)) * 3600
+            first = start + rng.uniform(0, 2 * 86400, size=(n, 1))
+            admit = first + np.concatenate(
+                [np.zeros((n, 1)), np.cumsum(los + clean + idle, axis=1)[:, :-1]], axis=1)
+            out = admit + los
+            cleaned = out + clean
+            keep = cleaned < horizon
+            rows_b = np.repeat(part, keep.sum(axis=1), axis=0)
+            times = [_stamps(a[keep]) for a in (admit, out, cleaned)]
+            for (kind, a, b), stamp in zip((("admit", "free", "occupied"),
+                                            ("discharge", "occupied", "housekeeping"),
+                                            ("cleaned", "housekeeping", "free")), times,
+                                           strict=True):
+                cur.executemany(insert, zip(rows_b[:, 1].tolist(), rows_b[:, 0].tolist(),
+                                            rows_b[:, 2].tolist(), stamp, repeat(kind),
+                                            repeat(a), repeat(b), strict=False))
+                n_moves += len(stamp)
         for sql in index_sql:
             cur.execute(sql)
         cur.execute("ANALYZE")
@@ -169,10 +172,12 @@ def build(*, hospitals: int, beds: int, years: float, seed: int = 7) -> dict:
     return {"hospitals": len(orgs), "beds": len(bed_rows), "movements": n_moves}
 
 
-def _iso(ts: float) -> str:
-    from datetime import UTC, datetime
+def _stamps(seconds) -> list[str]:
+    """Epoch seconds → the text Django's SQLite backend stores ('YYYY-MM-DD HH:MM:SS.ffffff')."""
+    import numpy as np
 
-    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    text = np.datetime_as_string((seconds * 1e6).astype("datetime64[us]"), unit="us")
+    return np.char.replace(text, "T", " ").tolist()
 
 
 # --- 2. dashboard ------------------------------------------------------------------------------
