@@ -686,7 +686,7 @@ def fefo_allocation(
     if location is not None:
         levels = levels.filter(location=location)
     if lock:
-        levels = levels.select_for_update()
+        levels = levels.select_for_update(of=("self",))
     ordered = sorted(
         (
             lvl
