@@ -192,3 +192,40 @@ def test_management_command_prints_one_json_line_per_file(shared_data, user, dry
     assert lines[0]["format"] == "qif" and lines[0]["errors"] == []
     assert lines[1]["errors"][0]["message"] == "The file is empty."
     assert Transaction.objects.filter(owner=user).count() == (0 if dry else 13)
+
+
+def test_background_import_reports_progress(user, account, tmp_path):
+    from concierge.core.models import TaskProgress
+    from concierge.core.services import start_progress
+
+    rows = "\n".join(f"2025-01-{1 + i % 28:02d},Shop {i},-{i + 1}.00" for i in range(2500))
+    path = tmp_path / f"{user.pk}-upload"
+    path.write_bytes(("Date,Description,Amount\n" + rows + "\n").encode())
+    progress = start_progress(owner=user, kind="finance.import", label="big.csv")
+    result = services.import_stored_file(
+        user_id=user.pk,
+        account_id=account.pk,
+        path=str(path),
+        filename="big.csv",
+        mapping={},
+        progress_id=str(progress.pk),
+    )
+    progress.refresh_from_db()
+    assert result["imported"] == 2500 and progress.status == TaskProgress.Status.DONE
+    assert progress.result_url and not path.exists()
+
+
+def test_personal_data_export_has_everything(user, account):
+    from django.apps import apps
+
+    services.record_transaction(
+        user=user,
+        account=account,
+        kind="expense",
+        amount=D("12.50"),
+        on=date(2026, 1, 2),
+        payee="Export me",
+    )
+    data = apps.get_app_config("finance").export_user_data(user)
+    assert data["transactions"][0]["payee"] == "Export me"
+    assert data["accounts"][0]["name"] == "Wallet" and len(data["categories"]) > 30
