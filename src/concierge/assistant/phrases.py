@@ -85,31 +85,34 @@ def _normal(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
 
-def _matches(text: str, phrases: list[str], *, whole: bool) -> bool:
+def _compile(phrases: list[str]) -> tuple[frozenset[str], re.Pattern]:
+    normal = [_normal(p) for p in phrases]
+    alternatives = "|".join(re.escape(p) for p in sorted(normal, key=len, reverse=True))
+    return frozenset(normal), re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+_HUMAN, _THANKS, _GREETINGS, _BYE = (_compile(x) for x in (HUMAN, THANKS, GREETINGS, BYE))
+
+
+def _matches(text: str, compiled: tuple[frozenset[str], re.Pattern], *, whole: bool) -> bool:
     norm = _normal(text)
     if not norm:
         return False
-    for phrase in phrases:
-        p = _normal(phrase)
-        if whole:
-            if norm == p:
-                return True
-        elif re.search(rf"(?<!\w){re.escape(p)}(?!\w)", norm):
-            return True
-    return False
+    whole_set, pattern = compiled
+    return norm in whole_set if whole else bool(pattern.search(norm))
 
 
 def wants_person(text: str) -> bool:
-    return _matches(text, HUMAN, whole=False) and len(text) < 120
+    return len(text) < 120 and _matches(text, _HUMAN, whole=False)
 
 
 def is_thanks(text: str) -> bool:
-    return _matches(text, THANKS, whole=True)
+    return _matches(text, _THANKS, whole=True)
 
 
 def is_greeting(text: str) -> bool:
-    return _matches(text, GREETINGS, whole=True)
+    return _matches(text, _GREETINGS, whole=True)
 
 
 def is_bye(text: str) -> bool:
-    return _matches(text, BYE, whole=True)
+    return _matches(text, _BYE, whole=True)
