@@ -207,7 +207,19 @@ def transcript_text(*, conversation: Conversation) -> str:
 
 # --------------------------------------------------------------------------- knowledge
 def suggested_questions(*, organisation, language: str, limit: int = 4) -> list[str]:
-    """'How can I help' chips: the most asked answers of the last 30 days, in `language`."""
+    """'How can I help' chips: the most asked answers of the last 30 days, in `language`
+    (cached a minute: every new chat shows them)."""
+    from django.core.cache import cache
+
+    key = f"assistant:suggest:{organisation.pk}:{language}:{limit}"
+    found = cache.get(key)
+    if found is None:
+        found = _suggested_questions(organisation=organisation, language=language, limit=limit)
+        cache.set(key, found, 60)
+    return found
+
+
+def _suggested_questions(*, organisation, language: str, limit: int) -> list[str]:
     since = timezone.now() - timedelta(days=30)
     popular = list(
         Message.objects.filter(
