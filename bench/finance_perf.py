@@ -77,17 +77,56 @@ def setup_django(url: str) -> None:
     django.setup()
 
 
+def recompute(user) -> None:
+    """Month totals and balances straight from the rows (after bulk loads and clean-ups)."""
+    from django.db.models import Count, Sum
+
+    from concierge.finance.models import Account, MonthTotal, Transaction
+
+    MonthTotal.objects.filter(owner=user).delete()
+    rows = (
+        Transaction.objects.filter(owner=user, deleted_at__isnull=True)
+        .values("on__year", "on__month", "category_id", "kind")
+        .annotate(t=Sum("home_amount"), c=Count("id"))
+    )
+    MonthTotal.objects.bulk_create(
+        [
+            MonthTotal(
+                owner=user,
+                month=date(r["on__year"], r["on__month"], 1),
+                category_id=r["category_id"],
+                kind=r["kind"],
+                total=r["t"],
+                count=r["c"],
+            )
+            for r in rows
+        ]
+    )
+    for acc in Account.objects.filter(owner=user):
+        agg = (
+            Transaction.objects.filter(account=acc, deleted_at__isnull=True)
+            .values("kind")
+            .annotate(t=Sum("amount"))
+        )
+        by = {r["kind"]: r["t"] for r in agg}
+        Account.objects.filter(pk=acc.pk).update(
+            balance=(by.get("income") or 0) - (by.get("expense") or 0)
+        )
+
+
 def build(n: int, *, years: int = 10):
     from django.core.management import call_command
     from django.db import connection, transaction
-    from django.db.models import Count, Sum
 
     from concierge.accounts.models import User
     from concierge.finance import services
-    from concierge.finance.models import Account, Category, MonthTotal, Transaction
+    from concierge.finance.models import Category, Transaction
 
     call_command("migrate", verbosity=0)
     user = User.objects.filter(email="bench@finance.local").first()
+    if user and Transaction.objects.filter(owner=user, import_batch__isnull=False).exists():
+        Transaction.objects.filter(owner=user, import_batch__isnull=False).delete()
+        recompute(user)
     if user and Transaction.objects.filter(owner=user).count() == n:
         return user, False
     if user:
@@ -169,30 +208,7 @@ def build(n: int, *, years: int = 10):
                         f"INSERT INTO finance_transaction ({quoted}) VALUES ({marks})",
                         list(rows_for(lo, hi)),
                     )
-        rows = (
-            Transaction.objects.filter(owner=user)
-            .values("on__year", "on__month", "category_id", "kind")
-            .annotate(t=Sum("home_amount"), c=Count("id"))
-        )
-        MonthTotal.objects.bulk_create(
-            [
-                MonthTotal(
-                    owner=user,
-                    month=date(r["on__year"], r["on__month"], 1),
-                    category_id=r["category_id"],
-                    kind=r["kind"],
-                    total=r["t"],
-                    count=r["c"],
-                )
-                for r in rows
-            ]
-        )
-        for acc in accounts:
-            agg = Transaction.objects.filter(account=acc).values("kind").annotate(t=Sum("amount"))
-            by = {r["kind"]: r["t"] for r in agg}
-            Account.objects.filter(pk=acc.pk).update(
-                balance=(by.get("income") or 0) - (by.get("expense") or 0)
-            )
+        recompute(user)
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -314,10 +330,8 @@ def main() -> int:
     dup_s = time.perf_counter() - started
     assert again.duplicates == import_rows
     # leave the database as generated for the next run
-    services.delete_transactions(
-        user=user, transactions=list(Transaction.objects.filter(import_batch_id=result.batch_id))
-    )
     Transaction.objects.filter(import_batch_id=result.batch_id).delete()
+    recompute(user)
 
     print(
         f"\nfinance performance — {connection.vendor}, {n:,} transactions, "

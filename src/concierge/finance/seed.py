@@ -70,14 +70,15 @@ def run(*, stdout) -> None:
                 tags=tags,
             )
 
-    upi = [
-        "Raju Tea Stall",
-        "Sri Krishna Sweets",
-        "Auto (UPI)",
-        "Fruit vendor",
-        "Murugan Idli Shop",
-        "Paan shop",
-        "Xerox centre",
+    upi = [  # small UPI payments: (payee, category key)
+        ("Raju Tea Stall", "coffee"),
+        ("Sri Krishna Sweets", "restaurants"),
+        ("Auto (UPI)", "taxi"),
+        ("Fruit vendor", "groceries"),
+        ("Murugan Idli Shop", "restaurants"),
+        ("Paan shop", "other"),
+        ("Xerox centre", "other"),
+        ("Chai point", "coffee"),
     ]
     for m in months:
         last = (services.month_start(m + timedelta(days=32)) - timedelta(days=1)).day
@@ -142,12 +143,13 @@ def run(*, stdout) -> None:
             if d > today:
                 break
             if rng.random() < 0.75:
+                payee, key = rng.choice(upi)
                 spend(
                     cash if rng.random() < 0.5 else bank,
                     rng.choice(["20", "30", "40", "60", "80", "120", "150"]),
                     d,
-                    "coffee" if rng.random() < 0.6 else "other",
-                    rng.choice(upi),
+                    key,
+                    payee,
                     "UPI",
                 )
             if d.weekday() in (2, 6):
