@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import logging
 from pathlib import Path
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+logging.getLogger("fontTools").setLevel(logging.WARNING)  # font subsetting chatter
 
 FONT_DIRS = [
     Path("/usr/share/fonts/truetype/noto"),
