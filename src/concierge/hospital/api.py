@@ -22,6 +22,7 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 # --- schemas ----------------------------------------------------------------------------------
 
+
 class WardAvailabilityOut(Schema):
     ward_kind: str
     total: int
@@ -98,8 +99,10 @@ class BedOut(Schema):
     ward_kind: str
     label: str
     status: str
-    hl7_status: str = Field(description="HL7 v2 table 0116: U unoccupied, O occupied (also "
-                                        "reserved), H housekeeping, C closed")
+    hl7_status: str = Field(
+        description="HL7 v2 table 0116: U unoccupied, O occupied (also "
+        "reserved), H housekeeping, C closed"
+    )
     features: list[str]
     status_changed_at: datetime
     status_reason: str
@@ -199,40 +202,67 @@ class ReviewOut(Schema):
 
 # --- helpers ----------------------------------------------------------------------------------
 
+
 def _booking_out(b: Booking) -> dict:
     return {
-        "id": b.pk, "hospital": b.organisation.slug, "status": b.status,
-        "ward_kind": b.ward_kind, "feature": b.feature, "urgency": b.urgency,
-        "patient_name": b.patient_name, "patient_age": b.patient_age,
-        "patient_sex": b.patient_sex, "reason": b.reason, "bed_id": b.bed_id,
+        "id": b.pk,
+        "hospital": b.organisation.slug,
+        "status": b.status,
+        "ward_kind": b.ward_kind,
+        "feature": b.feature,
+        "urgency": b.urgency,
+        "patient_name": b.patient_name,
+        "patient_age": b.patient_age,
+        "patient_sex": b.patient_sex,
+        "reason": b.reason,
+        "bed_id": b.bed_id,
         "bed": f"{b.bed.ward.name} · {b.bed.label}" if b.bed_id else None,
         "held_until": b.held_until if b.is_open else None,
         "decision_reason": b.decision_reason,
         "queue_position": selectors.queue_position(booking=b),
         "stay_id": getattr(getattr(b, "stay", None), "pk", None)
-        if b.status == Booking.Status.ADMITTED else None,
+        if b.status == Booking.Status.ADMITTED
+        else None,
         "created_at": b.created_at,
     }
 
 
 def _stay_out(s: Stay) -> dict:
     return {
-        "id": s.pk, "hospital": s.organisation.slug, "bed_id": s.bed_id, "bed": s.bed.label,
-        "ward": s.bed.ward.name, "patient_name": s.patient_name, "patient_age": s.patient_age,
-        "patient_sex": s.patient_sex, "reason": s.reason, "admitted_at": s.admitted_at,
+        "id": s.pk,
+        "hospital": s.organisation.slug,
+        "bed_id": s.bed_id,
+        "bed": s.bed.label,
+        "ward": s.bed.ward.name,
+        "patient_name": s.patient_name,
+        "patient_age": s.patient_age,
+        "patient_sex": s.patient_sex,
+        "reason": s.reason,
+        "admitted_at": s.admitted_at,
         "expected_discharge_at": s.expected_discharge_at,
         "predicted_discharge_at": s.predicted_discharge_at,
-        "predicted_low_at": s.predicted_low_at, "predicted_high_at": s.predicted_high_at,
+        "predicted_low_at": s.predicted_low_at,
+        "predicted_high_at": s.predicted_high_at,
         "expected_discharge_override": s.expected_discharge_override,
-        "overdue": s.is_overdue, "discharged_at": s.discharged_at, "booking_id": s.booking_id,
+        "overdue": s.is_overdue,
+        "discharged_at": s.discharged_at,
+        "booking_id": s.booking_id,
     }
 
 
 def _bed_out(b: Bed) -> dict:
-    return {"id": b.pk, "ward_id": b.ward_id, "ward": b.ward.name, "ward_kind": b.ward.kind,
-            "label": b.label, "status": b.status,
-            "hl7_status": HL7_BED_STATUS[BedStatus(b.status)], "features": b.features,
-            "status_changed_at": b.status_changed_at, "status_reason": b.status_reason}
+    return {
+        "id": b.pk,
+        "ward_id": b.ward_id,
+        "ward": b.ward.name,
+        "ward_kind": b.ward.kind,
+        "label": b.label,
+        "status": b.status,
+        "hl7_status": HL7_BED_STATUS[BedStatus(b.status)],
+        "features": b.features,
+        "status_changed_at": b.status_changed_at,
+        "status_reason": b.status_reason,
+    }
 
 
 def _staff_only(user, hospital) -> None:
@@ -242,29 +272,66 @@ def _staff_only(user, hospital) -> None:
 
 # --- public -----------------------------------------------------------------------------------
 
-@router.get("/availability", auth=None, response=list[HospitalAvailabilityOut],
-            summary="Free, occupied and reserved beds per public hospital and bed type")
-def availability(request, city: str = "", district: str = "", ward_kind: str = "",
-                 feature: str = "", sort: str = "free"):
+
+@router.get(
+    "/availability",
+    auth=None,
+    response=list[HospitalAvailabilityOut],
+    summary="Free, occupied and reserved beds per public hospital and bed type",
+)
+def availability(
+    request,
+    city: str = "",
+    district: str = "",
+    ward_kind: str = "",
+    feature: str = "",
+    sort: str = "free",
+):
     services.expire_due_holds()
-    rows = selectors.availability(city=city, district=district, ward_kind=ward_kind,
-                                  feature=feature, sort=sort)
-    return [{
-        "hospital": h.slug, "name": h.name, "city": h.city, "district": h.district,
-        "phone": h.phone, "free": h.totals.free, "total": h.totals.total,
-        "occupied": h.totals.occupied, "reserved": h.totals.reserved,
-        "expected_free_tomorrow": h.expected_free_tomorrow, "rating": h.rating,
-        "rating_count": h.rating_count, "updated_at": h.totals.updated_at,
-        "wards": [{"ward_kind": w.kind, "total": w.total, "occupied": w.occupied,
-                   "reserved": w.reserved, "free": w.free, "housekeeping": w.housekeeping,
-                   "blocked": w.blocked, "expected_free_tomorrow": w.expected_free_tomorrow,
-                   "updated_at": w.updated_at, "updated_seconds_ago": w.age_seconds}
-                  for w in h.wards],
-    } for h in rows]
+    rows = selectors.availability(
+        city=city, district=district, ward_kind=ward_kind, feature=feature, sort=sort
+    )
+    return [
+        {
+            "hospital": h.slug,
+            "name": h.name,
+            "city": h.city,
+            "district": h.district,
+            "phone": h.phone,
+            "free": h.totals.free,
+            "total": h.totals.total,
+            "occupied": h.totals.occupied,
+            "reserved": h.totals.reserved,
+            "expected_free_tomorrow": h.expected_free_tomorrow,
+            "rating": h.rating,
+            "rating_count": h.rating_count,
+            "updated_at": h.totals.updated_at,
+            "wards": [
+                {
+                    "ward_kind": w.kind,
+                    "total": w.total,
+                    "occupied": w.occupied,
+                    "reserved": w.reserved,
+                    "free": w.free,
+                    "housekeeping": w.housekeeping,
+                    "blocked": w.blocked,
+                    "expected_free_tomorrow": w.expected_free_tomorrow,
+                    "updated_at": w.updated_at,
+                    "updated_seconds_ago": w.age_seconds,
+                }
+                for w in h.wards
+            ],
+        }
+        for h in rows
+    ]
 
 
-@router.get("/capacity", auth=None, response=list[SanerOut],
-            summary="SANER-style bed capacity per hospital and category")
+@router.get(
+    "/capacity",
+    auth=None,
+    response=list[SanerOut],
+    summary="SANER-style bed capacity per hospital and category",
+)
 def capacity(request):
     services.expire_due_holds()
     return selectors.saner_capacity()
@@ -280,19 +347,30 @@ def hospitals(request, city: str = ""):
 @router.get("/hospitals/{slug}/wards", auth=None, response={200: list[WardOut], 404: ErrorOut})
 def wards(request, slug: str):
     hospital = selectors.public_hospital_or_404(slug=slug)
-    return [{"id": w.pk, "name": w.name, "kind": w.kind, "total": c.total, "free": c.free,
-             "occupied": c.occupied, "reserved": c.reserved, "housekeeping": c.housekeeping,
-             "blocked": c.blocked} for w, c in selectors.ward_counts(hospital=hospital)]
+    return [
+        {
+            "id": w.pk,
+            "name": w.name,
+            "kind": w.kind,
+            "total": c.total,
+            "free": c.free,
+            "occupied": c.occupied,
+            "reserved": c.reserved,
+            "housekeeping": c.housekeeping,
+            "blocked": c.blocked,
+        }
+        for w, c in selectors.ward_counts(hospital=hospital)
+    ]
 
 
-@router.get("/hospitals/{slug}/reviews", auth=None, response={200: list[ReviewOut],
-                                                               404: ErrorOut})
+@router.get("/hospitals/{slug}/reviews", auth=None, response={200: list[ReviewOut], 404: ErrorOut})
 def reviews(request, slug: str):
     hospital = selectors.public_hospital_or_404(slug=slug)
     return selectors.published_reviews(hospital=hospital, limit=100)
 
 
 # --- staff: beds --------------------------------------------------------------------------------
+
 
 @router.get("/hospitals/{slug}/beds", response={200: list[BedOut], **ERRORS})
 @paginate(Pagination)
@@ -306,8 +384,11 @@ def beds(request, slug: str, status: str = "", ward_id: int | None = None):
     return [_bed_out(b) for b in qs]
 
 
-@router.post("/beds/{bed_id}/{action}", response={200: BedOut, **ERRORS},
-             summary="clean, block (reason) or unblock a bed")
+@router.post(
+    "/beds/{bed_id}/{action}",
+    response={200: BedOut, **ERRORS},
+    summary="clean, block (reason) or unblock a bed",
+)
 def bed_action(request, bed_id: int, action: str, payload: ReasonIn | None = None):
     bed = selectors.bed_for_staff(user=request.auth, pk=bed_id)
     reason = payload.reason if payload else ""
@@ -323,6 +404,7 @@ def bed_action(request, bed_id: int, action: str, payload: ReasonIn | None = Non
 
 
 # --- bookings -----------------------------------------------------------------------------------
+
 
 @router.get("/bookings", response={200: list[BookingOut], 401: ErrorOut})
 @paginate(Pagination)
@@ -349,15 +431,19 @@ def get_booking(request, booking_id: int):
     return _booking_out(selectors.booking_for(user=request.auth, pk=booking_id))
 
 
-@router.post("/bookings/{booking_id}/{action}", response={200: BookingOut, **ERRORS},
-             summary="confirm, decline (reason) or cancel a booking")
+@router.post(
+    "/bookings/{booking_id}/{action}",
+    response={200: BookingOut, **ERRORS},
+    summary="confirm, decline (reason) or cancel a booking",
+)
 def booking_action(request, booking_id: int, action: str, payload: ReasonIn | None = None):
     booking = selectors.booking_for(user=request.auth, pk=booking_id)
     if action == "confirm":
         booking = services.confirm_booking(user=request.auth, booking=booking)
     elif action == "decline":
-        booking = services.decline_booking(user=request.auth, booking=booking,
-                                           reason=payload.reason if payload else "")
+        booking = services.decline_booking(
+            user=request.auth, booking=booking, reason=payload.reason if payload else ""
+        )
     elif action == "cancel":
         booking = services.cancel_booking(user=request.auth, booking=booking)
     else:
@@ -381,28 +467,39 @@ def holds(request, slug: str):
 
 # --- admissions --------------------------------------------------------------------------------
 
+
 @router.get("/hospitals/{slug}/admissions", response={200: list[StayOut], **ERRORS})
 @paginate(Pagination)
 def admissions(request, slug: str):
     hospital = selectors.hospital_for_staff(user=request.auth, slug=slug)
-    return [_stay_out(s) for s in selectors.open_stays(hospital=hospital)
-            .select_related("organisation")]
+    return [
+        _stay_out(s) for s in selectors.open_stays(hospital=hospital).select_related("organisation")
+    ]
 
 
-@router.post("/admissions", response={201: StayOut, **ERRORS},
-             summary="Admit from a booking (booking_id) or a walk-in into a free bed (bed_id)")
+@router.post(
+    "/admissions",
+    response={201: StayOut, **ERRORS},
+    summary="Admit from a booking (booking_id) or a walk-in into a free bed (bed_id)",
+)
 def admit(request, payload: AdmitIn):
     if payload.booking_id:
         booking = selectors.booking_for(user=request.auth, pk=payload.booking_id)
         _staff_only(request.auth, booking.organisation)
-        stay = services.admit(user=request.auth, booking=booking,
-                              expected_discharge=payload.expected_discharge)
+        stay = services.admit(
+            user=request.auth, booking=booking, expected_discharge=payload.expected_discharge
+        )
     elif payload.bed_id:
         bed = selectors.bed_for_staff(user=request.auth, pk=payload.bed_id)
-        stay = services.admit(user=request.auth, bed=bed, patient_name=payload.patient_name,
-                              patient_age=payload.patient_age,
-                              patient_sex=payload.patient_sex, reason=payload.reason,
-                              expected_discharge=payload.expected_discharge)
+        stay = services.admit(
+            user=request.auth,
+            bed=bed,
+            patient_name=payload.patient_name,
+            patient_age=payload.patient_age,
+            patient_sex=payload.patient_sex,
+            reason=payload.reason,
+            expected_discharge=payload.expected_discharge,
+        )
     else:
         from django.core.exceptions import ValidationError
 
@@ -425,29 +522,42 @@ def get_admission(request, stay_id: int):
 def transfer(request, stay_id: int, payload: TransferIn):
     stay = _stay_for_staff(request, stay_id)
     to_bed = selectors.bed_for_staff(user=request.auth, pk=payload.to_bed_id)
-    return _stay_out(services.transfer(user=request.auth, stay=stay, to_bed=to_bed,
-                                       reason=payload.reason))
+    return _stay_out(
+        services.transfer(user=request.auth, stay=stay, to_bed=to_bed, reason=payload.reason)
+    )
 
 
 @router.post("/admissions/{stay_id}/discharge", response={200: StayOut, **ERRORS})
 def discharge(request, stay_id: int, payload: DischargeIn | None = None):
     stay = _stay_for_staff(request, stay_id)
-    return _stay_out(services.discharge(user=request.auth, stay=stay,
-                                        note=payload.note if payload else ""))
+    return _stay_out(
+        services.discharge(user=request.auth, stay=stay, note=payload.note if payload else "")
+    )
 
 
 @router.post("/admissions/{stay_id}/expected-discharge", response={200: StayOut, **ERRORS})
 def expected_discharge(request, stay_id: int, payload: ExpectedIn):
     stay = _stay_for_staff(request, stay_id)
-    return _stay_out(services.set_expected_discharge(user=request.auth, stay=stay,
-                                                     when=payload.expected_discharge))
+    return _stay_out(
+        services.set_expected_discharge(
+            user=request.auth, stay=stay, when=payload.expected_discharge
+        )
+    )
 
 
-@router.post("/admissions/{stay_id}/review", response={201: ReviewOut, **ERRORS},
-             summary="The family's review of a finished stay (held for moderation)")
+@router.post(
+    "/admissions/{stay_id}/review",
+    response={201: ReviewOut, **ERRORS},
+    summary="The family's review of a finished stay (held for moderation)",
+)
 def review(request, stay_id: int, payload: ReviewIn):
     stay = selectors.stay_for(user=request.auth, pk=stay_id)
-    rating = feedback_services.rate(user=request.auth, target=stay, score=payload.score,
-                                    comment=payload.comment, context="review",
-                                    moderated=Stay.ratings_are_moderated)
+    rating = feedback_services.rate(
+        user=request.auth,
+        target=stay,
+        score=payload.score,
+        comment=payload.comment,
+        context="review",
+        moderated=Stay.ratings_are_moderated,
+    )
     return 201, rating

@@ -22,14 +22,24 @@ class HospitalConfig(ModuleConfig):
         cards = []
         staff = selectors.staff_card(user=user)
         if staff:
-            cards.append(DashboardCard(title=_("Beds in your hospitals"),
-                                       template="hospital/_card_staff.html",
-                                       context={"rows": staff}, order=20))
+            cards.append(
+                DashboardCard(
+                    title=_("Beds in your hospitals"),
+                    template="hospital/_card_staff.html",
+                    context={"rows": staff},
+                    order=20,
+                )
+            )
         bookings = list(selectors.bookings_for_requester(user=user)[:5])
         if bookings:
-            cards.append(DashboardCard(title=_("Your bed bookings"),
-                                       template="hospital/_card_family.html",
-                                       context={"bookings": bookings}, order=21))
+            cards.append(
+                DashboardCard(
+                    title=_("Your bed bookings"),
+                    template="hospital/_card_family.html",
+                    context={"bookings": bookings},
+                    order=21,
+                )
+            )
         return cards
 
     def export_user_data(self, user):
@@ -37,10 +47,18 @@ class HospitalConfig(ModuleConfig):
 
         return {
             "bookings": [
-                {"id": b.pk, "hospital": b.organisation.slug, "ward_kind": b.ward_kind,
-                 "feature": b.feature, "patient_name": b.patient_name, "age": b.patient_age,
-                 "sex": b.patient_sex, "reason": b.reason, "status": b.status,
-                 "created_at": b.created_at.isoformat()}
+                {
+                    "id": b.pk,
+                    "hospital": b.organisation.slug,
+                    "ward_kind": b.ward_kind,
+                    "feature": b.feature,
+                    "patient_name": b.patient_name,
+                    "age": b.patient_age,
+                    "sex": b.patient_sex,
+                    "reason": b.reason,
+                    "status": b.status,
+                    "created_at": b.created_at.isoformat(),
+                }
                 for b in selectors.bookings_for_requester(user=user)
             ],
         }

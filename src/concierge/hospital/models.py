@@ -91,11 +91,13 @@ class Urgency(models.IntegerChoices):
 
 
 class Ward(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="wards", verbose_name=_("hospital"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="wards", verbose_name=_("hospital")
+    )
     name = models.CharField(_("name"), max_length=100)
-    kind = models.CharField(_("ward type"), max_length=16, choices=WardKind.choices,
-                            default=WardKind.GENERAL)
+    kind = models.CharField(
+        _("ward type"), max_length=16, choices=WardKind.choices, default=WardKind.GENERAL
+    )
     floor = models.CharField(_("floor"), max_length=20, blank=True)
     phone = models.CharField(_("ward phone"), max_length=40, blank=True)
     # Bed counts by status, kept by services in the same transaction as each bed movement so
@@ -109,8 +111,11 @@ class Ward(models.Model):
 
     class Meta:
         ordering = ["organisation", "kind", "name"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "name"],
-                                               name="hospital_ward_name_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="hospital_ward_name_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -122,8 +127,9 @@ class Room(models.Model):
 
     class Meta:
         ordering = ["ward", "name"]
-        constraints = [models.UniqueConstraint(fields=["ward", "name"],
-                                               name="hospital_room_name_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "name"], name="hospital_room_name_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -132,25 +138,27 @@ class Room(models.Model):
 class Bed(models.Model):
     """One bed. `status` is the current state, changed only by services under a row lock."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="beds")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="beds")
     ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="beds")
-    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="beds")
+    room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.SET_NULL, related_name="beds"
+    )
     label = models.CharField(_("bed"), max_length=30)
     has_oxygen = models.BooleanField(_("oxygen"), default=False)
     has_ventilator = models.BooleanField(_("ventilator"), default=False)
     is_isolation = models.BooleanField(_("isolation"), default=False)
     is_paediatric = models.BooleanField(_("paediatric"), default=False)
-    status = models.CharField(_("status"), max_length=16, choices=BedStatus.choices,
-                              default=BedStatus.FREE)
+    status = models.CharField(
+        _("status"), max_length=16, choices=BedStatus.choices, default=BedStatus.FREE
+    )
     status_changed_at = models.DateTimeField(default=timezone.now)
     status_reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["ward", "label"]
-        constraints = [models.UniqueConstraint(fields=["ward", "label"],
-                                               name="hospital_bed_label_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "label"], name="hospital_bed_label_unique")
+        ]
         indexes = [
             models.Index(fields=["organisation", "status"]),
             models.Index(fields=["ward", "status"]),
@@ -198,25 +206,34 @@ class Booking(models.Model):
     OPEN = (Status.WAITING, Status.HELD, Status.CONFIRMED)
     HOLDING = (Status.HELD, Status.CONFIRMED)
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="bed_bookings", verbose_name=_("hospital"))
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
-                                  on_delete=models.SET_NULL, related_name="bed_bookings")
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="bed_bookings",
+        verbose_name=_("hospital"),
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="bed_bookings"
+    )
     ward_kind = models.CharField(_("bed type"), max_length=16, choices=WardKind.choices)
     feature = models.CharField(_("needs"), max_length=16, choices=Feature.choices, blank=True)
     patient_name = models.CharField(_("patient name"), max_length=120)
     patient_age = models.PositiveSmallIntegerField(_("age"))
     patient_sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     reason = models.CharField(_("reason"), max_length=300)
-    urgency = models.PositiveSmallIntegerField(_("urgency"), choices=Urgency.choices,
-                                               default=Urgency.ROUTINE)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
-                              default=Status.WAITING)
-    bed = models.ForeignKey(Bed, null=True, blank=True, on_delete=models.SET_NULL,
-                            related_name="bookings")
+    urgency = models.PositiveSmallIntegerField(
+        _("urgency"), choices=Urgency.choices, default=Urgency.ROUTINE
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.WAITING
+    )
+    bed = models.ForeignKey(
+        Bed, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+    )
     held_until = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decision_reason = models.CharField(_("reason"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -230,8 +247,11 @@ class Booking(models.Model):
         ]
         constraints = [
             # A bed is held by at most one open booking, whatever the races.
-            models.UniqueConstraint(fields=["bed"], condition=Q(status__in=["held", "confirmed"]),
-                                    name="hospital_one_hold_per_bed"),
+            models.UniqueConstraint(
+                fields=["bed"],
+                condition=Q(status__in=["held", "confirmed"]),
+                name="hospital_one_hold_per_bed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -245,30 +265,40 @@ class Booking(models.Model):
 class Stay(models.Model):
     """One admission, from admit to discharge. Transfers show in its bed movements."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="stays", verbose_name=_("hospital"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="stays", verbose_name=_("hospital")
+    )
     bed = models.ForeignKey(Bed, on_delete=models.PROTECT, related_name="stays")
-    booking = models.OneToOneField(Booking, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="stay")
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                  on_delete=models.SET_NULL, related_name="bed_stays")
+    booking = models.OneToOneField(
+        Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="stay"
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bed_stays",
+    )
     patient_name = models.CharField(_("patient name"), max_length=120)
     patient_age = models.PositiveSmallIntegerField(_("age"))
     patient_sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     reason = models.CharField(_("reason"), max_length=300)
     admitted_at = models.DateTimeField(default=timezone.now)
-    admitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    admitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     predicted_discharge_at = models.DateTimeField(null=True, blank=True)
     predicted_low_at = models.DateTimeField(null=True, blank=True)
     predicted_high_at = models.DateTimeField(null=True, blank=True)
     # P(length of stay > d days) for d = 0…30 from the LOS model, for the ward forecast.
     predicted_survival = models.JSONField(null=True, blank=True, editable=False)
-    expected_discharge_override = models.DateTimeField(_("expected discharge"), null=True,
-                                                       blank=True)
+    expected_discharge_override = models.DateTimeField(
+        _("expected discharge"), null=True, blank=True
+    )
     discharged_at = models.DateTimeField(null=True, blank=True)
-    discharged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                      on_delete=models.SET_NULL, related_name="+")
+    discharged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     discharge_note = models.CharField(_("note"), max_length=300, blank=True)
 
     ratings_are_moderated = True
@@ -281,8 +311,11 @@ class Stay(models.Model):
         ]
         constraints = [
             # Two people never occupy the same bed.
-            models.UniqueConstraint(fields=["bed"], condition=Q(discharged_at__isnull=True),
-                                    name="hospital_one_open_stay_per_bed"),
+            models.UniqueConstraint(
+                fields=["bed"],
+                condition=Q(discharged_at__isnull=True),
+                name="hospital_one_open_stay_per_bed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -300,10 +333,15 @@ class Stay(models.Model):
     @property
     def is_overdue(self) -> bool:
         """Still here after the upper end of the predicted 80 % range."""
-        return (self.discharged_at is None and self.predicted_high_at is not None
-                and timezone.now() > self.predicted_high_at
-                and not (self.expected_discharge_override
-                         and self.expected_discharge_override > timezone.now()))
+        return (
+            self.discharged_at is None
+            and self.predicted_high_at is not None
+            and timezone.now() > self.predicted_high_at
+            and not (
+                self.expected_discharge_override
+                and self.expected_discharge_override > timezone.now()
+            )
+        )
 
     @property
     def initials(self) -> str:
@@ -316,8 +354,12 @@ class Stay(models.Model):
 
     # feedback: the family who booked reviews the stay after discharge; hospital staff moderate.
     def can_be_rated_by(self, user) -> bool:
-        return (user.is_authenticated and self.discharged_at is not None
-                and self.requester_id is not None and self.requester_id == user.pk)
+        return (
+            user.is_authenticated
+            and self.discharged_at is not None
+            and self.requester_id is not None
+            and self.requester_id == user.pk
+        )
 
     def can_moderate_ratings(self, user) -> bool:
         from concierge.hospital.rules import is_hospital_staff
@@ -340,20 +382,24 @@ class BedMovement(AppendOnly):
         UNBLOCK = "unblock", _("Unblocked")
         CREATED = "created", _("Bed added")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="bed_movements")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="bed_movements"
+    )
     bed = models.ForeignKey(Bed, on_delete=models.CASCADE, related_name="movements")
     ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="movements")
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     from_status = models.CharField(max_length=16, choices=BedStatus.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=BedStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    stay = models.ForeignKey(Stay, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="movements")
-    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="movements")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stay = models.ForeignKey(
+        Stay, null=True, blank=True, on_delete=models.SET_NULL, related_name="movements"
+    )
+    booking = models.ForeignKey(
+        Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="movements"
+    )
     reason = models.CharField(max_length=200, blank=True)
 
     class Meta:

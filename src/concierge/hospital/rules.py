@@ -9,15 +9,21 @@ from concierge.accounts.selectors import has_role
 @rules.predicate
 def is_hospital_staff(user, organisation: Organisation | None) -> bool:
     """Ward staff, managers and admins of this hospital."""
-    return (organisation is not None and user.is_authenticated
-            and organisation.kind == Organisation.Kind.HOSPITAL
-            and has_role(user=user, organisation=organisation, at_least=Role.STAFF))
+    return (
+        organisation is not None
+        and user.is_authenticated
+        and organisation.kind == Organisation.Kind.HOSPITAL
+        and has_role(user=user, organisation=organisation, at_least=Role.STAFF)
+    )
 
 
 @rules.predicate
 def is_hospital_manager(user, organisation: Organisation | None) -> bool:
-    return (organisation is not None and user.is_authenticated
-            and has_role(user=user, organisation=organisation, at_least=Role.MANAGER))
+    return (
+        organisation is not None
+        and user.is_authenticated
+        and has_role(user=user, organisation=organisation, at_least=Role.MANAGER)
+    )
 
 
 @rules.predicate
@@ -27,8 +33,9 @@ def can_book_at(user, organisation: Organisation | None) -> bool:
         return False
     if organisation.kind != Organisation.Kind.HOSPITAL:
         return False
-    return organisation.is_public or has_role(user=user, organisation=organisation,
-                                              at_least=Role.CUSTOMER)
+    return organisation.is_public or has_role(
+        user=user, organisation=organisation, at_least=Role.CUSTOMER
+    )
 
 
 @rules.predicate

@@ -60,6 +60,7 @@ STAFF_ROLES = (Role.STAFF, Role.MANAGER, Role.ADMIN)
 
 # --- public availability ----------------------------------------------------------------------
 
+
 @dataclass
 class Counts:
     total: int = 0
@@ -93,7 +94,7 @@ class Counts:
 
     @property
     def age_label(self) -> str:
-        """"updated N seconds ago" (minutes, hours, days as it grows)."""
+        """ "updated N seconds ago" (minutes, hours, days as it grows)."""
         s = self.age_seconds
         if s is None:
             return "—"
@@ -139,8 +140,9 @@ def public_hospitals() -> QuerySet[Organisation]:
     return Organisation.objects.filter(kind=Organisation.Kind.HOSPITAL, is_public=True)
 
 
-def _bed_filter(*, city: str = "", district: str = "", ward_kind: str = "", feature: str = "",
-                hospital_ids=None) -> Q:
+def _bed_filter(
+    *, city: str = "", district: str = "", ward_kind: str = "", feature: str = "", hospital_ids=None
+) -> Q:
     q = Q(organisation__kind=Organisation.Kind.HOSPITAL, organisation__is_public=True)
     if city:
         q &= Q(organisation__city__iexact=city)
@@ -167,14 +169,13 @@ def _expected_free_tomorrow(*, hospital_ids, ward_kind: str = "") -> dict[tuple[
     """Open stays whose expected discharge (staff's date, else the model's) is before the end of
     tomorrow — one query, grouped by hospital and ward type."""
     now = timezone.localtime()
-    end_of_tomorrow = (now + timedelta(days=2)).replace(hour=0, minute=0, second=0,
-                                                        microsecond=0)
+    end_of_tomorrow = (now + timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0)
     rows = Stay.objects.filter(discharged_at__isnull=True)
     if hospital_ids is not None:
         rows = rows.filter(organisation_id__in=hospital_ids)
-    rows = (rows
-            .annotate(expected=Coalesce("expected_discharge_override", "predicted_discharge_at"))
-            .filter(expected__lt=end_of_tomorrow))
+    rows = rows.annotate(
+        expected=Coalesce("expected_discharge_override", "predicted_discharge_at")
+    ).filter(expected__lt=end_of_tomorrow)
     if ward_kind:
         rows = rows.filter(bed__ward__kind=ward_kind)
     rows = rows.values("organisation_id", "bed__ward__kind").annotate(n=Count("id"))
@@ -184,10 +185,11 @@ def _expected_free_tomorrow(*, hospital_ids, ward_kind: str = "") -> dict[tuple[
 def hospital_ratings(*, hospital_ids=None) -> dict[int, tuple[float, int]]:
     """Average and count of published stay reviews per hospital, in one query."""
     stay_org = Stay.objects.filter(pk=Cast(OuterRef("target_id"), BigIntegerField())).values(
-        "organisation_id")[:1]
-    rows = (Rating.objects.filter(target_type=ContentType.objects.get_for_model(Stay),
-                                  status=Rating.Status.PUBLISHED)
-            .annotate(hospital_id=Subquery(stay_org)))
+        "organisation_id"
+    )[:1]
+    rows = Rating.objects.filter(
+        target_type=ContentType.objects.get_for_model(Stay), status=Rating.Status.PUBLISHED
+    ).annotate(hospital_id=Subquery(stay_org))
     if hospital_ids is not None:
         rows = rows.filter(hospital_id__in=list(hospital_ids))
     rows = rows.values("hospital_id").annotate(avg=Avg("score"), n=Count("id"))
@@ -204,59 +206,108 @@ def cache_version() -> int:
     return version
 
 
-def availability(*, city: str = "", district: str = "", ward_kind: str = "", feature: str = "",
-                 sort: str = "free", hospital_ids=None, use_cache: bool = True
-                 ) -> list[HospitalAvailability]:
+def availability(
+    *,
+    city: str = "",
+    district: str = "",
+    ward_kind: str = "",
+    feature: str = "",
+    sort: str = "free",
+    hospital_ids=None,
+    use_cache: bool = True,
+) -> list[HospitalAvailability]:
     """Per public hospital and ward type: total, occupied, reserved, free… Bed counts come from
     one aggregate query; ratings and tomorrow's expected discharges from one more each. The
     result is cached for a few seconds and dropped as soon as any bed changes."""
     key = None
     if use_cache:
-        raw = json.dumps([city, district, ward_kind, feature, sort,
-                          sorted(hospital_ids) if hospital_ids is not None else None])
+        raw = json.dumps(
+            [
+                city,
+                district,
+                ward_kind,
+                feature,
+                sort,
+                sorted(hospital_ids) if hospital_ids is not None else None,
+            ]
+        )
         key = f"hospital:avail:{cache_version()}:{hashlib.sha1(raw.encode()).hexdigest()}"
         hit = cache.get(key)
         if hit is not None:
             return hit
     if feature in Feature.values:
         # Beds with a feature: aggregate the beds themselves (indexed by hospital and status).
-        rows = (Bed.objects.filter(_bed_filter(city=city, district=district, ward_kind=ward_kind,
-                                               feature=feature, hospital_ids=hospital_ids))
-                .values_list("organisation_id", "ward__kind")
-                .annotate(**{v: Count("id", filter=Q(status=v)) for v in STATUS_VALUES},
-                          changed=Max("status_changed_at"))
-                .order_by())
+        rows = (
+            Bed.objects.filter(
+                _bed_filter(
+                    city=city,
+                    district=district,
+                    ward_kind=ward_kind,
+                    feature=feature,
+                    hospital_ids=hospital_ids,
+                )
+            )
+            .values_list("organisation_id", "ward__kind")
+            .annotate(
+                **{v: Count("id", filter=Q(status=v)) for v in STATUS_VALUES},
+                changed=Max("status_changed_at"),
+            )
+            .order_by()
+        )
     else:
         # Every bed: sum the per-ward counters services keep in step with each movement.
         q = _bed_filter(city=city, district=district, hospital_ids=hospital_ids)
         if ward_kind:
             q &= Q(kind=ward_kind)
-        rows = (Ward.objects.filter(q).values_list("organisation_id", "kind")
-                .annotate(**{v: Sum(f"{v}_count") for v in STATUS_VALUES},
-                          changed=Max("beds_changed_at"))
-                .order_by())
+        rows = (
+            Ward.objects.filter(q)
+            .values_list("organisation_id", "kind")
+            .annotate(
+                **{v: Sum(f"{v}_count") for v in STATUS_VALUES}, changed=Max("beds_changed_at")
+            )
+            .order_by()
+        )
     wards_of: dict[int, list[WardCounts]] = defaultdict(list)
     for org_id, kind, free, reserved, occupied, housekeeping, blocked, updated in rows:
-        wards_of[org_id].append(WardCounts(
-            kind=kind, total=free + reserved + occupied + housekeeping + blocked, free=free,
-            reserved=reserved, occupied=occupied, housekeeping=housekeeping, blocked=blocked,
-            updated_at=updated))
+        wards_of[org_id].append(
+            WardCounts(
+                kind=kind,
+                total=free + reserved + occupied + housekeeping + blocked,
+                free=free,
+                reserved=reserved,
+                occupied=occupied,
+                housekeeping=housekeeping,
+                blocked=blocked,
+                updated_at=updated,
+            )
+        )
     hospitals: dict[int, HospitalAvailability] = {}
-    for pk, slug, name, h_city, h_district, phone, address in (
-            public_hospitals().values_list(
-                "pk", "slug", "name", "city", "district", "phone", "address")):
+    for pk, slug, name, h_city, h_district, phone, address in public_hospitals().values_list(
+        "pk", "slug", "name", "city", "district", "phone", "address"
+    ):
         if pk not in wards_of:
             continue
         wards = sorted(wards_of[pk], key=lambda w: w.kind)
         totals = Counts(
-            total=sum(w.total for w in wards), free=sum(w.free for w in wards),
-            reserved=sum(w.reserved for w in wards), occupied=sum(w.occupied for w in wards),
+            total=sum(w.total for w in wards),
+            free=sum(w.free for w in wards),
+            reserved=sum(w.reserved for w in wards),
+            occupied=sum(w.occupied for w in wards),
             housekeeping=sum(w.housekeeping for w in wards),
             blocked=sum(w.blocked for w in wards),
-            updated_at=max((w.updated_at for w in wards if w.updated_at), default=None))
-        hospitals[pk] = HospitalAvailability(id=pk, slug=slug, name=name, city=h_city,
-                                             district=h_district, phone=phone, address=address,
-                                             wards=wards, totals=totals)
+            updated_at=max((w.updated_at for w in wards if w.updated_at), default=None),
+        )
+        hospitals[pk] = HospitalAvailability(
+            id=pk,
+            slug=slug,
+            name=name,
+            city=h_city,
+            district=h_district,
+            phone=phone,
+            address=address,
+            wards=wards,
+            totals=totals,
+        )
     if hospitals:
         ids = list(hospitals) if hospital_ids is not None else None
         ratings = hospital_ratings(hospital_ids=ids)
@@ -285,17 +336,37 @@ def saner_capacity(*, hospital_ids=None) -> list[dict]:
     for h in availability(hospital_ids=hospital_ids):
         groups = []
         for w in h.wards:
-            groups.append({"category": w.kind, "numTotBeds": w.total - w.blocked,
-                           "numBedsOcc": w.occupied + w.reserved, "numBedsAvail": w.free,
-                           "numBedsHousekeeping": w.housekeeping, "numBedsClosed": w.blocked})
-        out.append({"hospital": h.slug, "name": h.name, "city": h.city, "district": h.district,
-                    "updated_at": h.totals.updated_at, "groups": groups})
+            groups.append(
+                {
+                    "category": w.kind,
+                    "numTotBeds": w.total - w.blocked,
+                    "numBedsOcc": w.occupied + w.reserved,
+                    "numBedsAvail": w.free,
+                    "numBedsHousekeeping": w.housekeeping,
+                    "numBedsClosed": w.blocked,
+                }
+            )
+        out.append(
+            {
+                "hospital": h.slug,
+                "name": h.name,
+                "city": h.city,
+                "district": h.district,
+                "updated_at": h.totals.updated_at,
+                "groups": groups,
+            }
+        )
     return out
 
 
 def cities() -> list[tuple[str, str]]:
-    return list(public_hospitals().exclude(city="").values_list("city", "district")
-                .distinct().order_by("city", "district"))
+    return list(
+        public_hospitals()
+        .exclude(city="")
+        .values_list("city", "district")
+        .distinct()
+        .order_by("city", "district")
+    )
 
 
 def public_hospital_or_404(*, slug: str) -> Organisation:
@@ -308,28 +379,47 @@ def public_hospital_or_404(*, slug: str) -> Organisation:
 def hospital_page_or_404(*, user, slug: str) -> Organisation:
     """A public hospital, or a private one the user belongs to."""
     hospital = Organisation.objects.filter(kind=Organisation.Kind.HOSPITAL, slug=slug).first()
-    if hospital is None or not (hospital.is_public or has_role(
-            user=user, organisation=hospital, at_least=Role.CUSTOMER)):
+    if hospital is None or not (
+        hospital.is_public or has_role(user=user, organisation=hospital, at_least=Role.CUSTOMER)
+    ):
         raise Http404("Not found.")
     return hospital
 
 
 def ward_counts(*, hospital: Organisation) -> list[tuple[Ward, Counts]]:
     """Every ward of a hospital with its bed counts — one query."""
-    wards = (Ward.objects.filter(organisation=hospital)
-             .annotate(n_total=Count("beds"),
-                       **{f"n_{s.value}": Count("beds", filter=Q(beds__status=s.value))
-                          for s in BedStatus},
-                       n_updated=Max("beds__status_changed_at"))
-             .order_by("kind", "name"))
-    return [(w, Counts(total=w.n_total, occupied=w.n_occupied, reserved=w.n_reserved,
-                       free=w.n_free, housekeeping=w.n_housekeeping, blocked=w.n_blocked,
-                       updated_at=w.n_updated)) for w in wards]
+    wards = (
+        Ward.objects.filter(organisation=hospital)
+        .annotate(
+            n_total=Count("beds"),
+            **{f"n_{s.value}": Count("beds", filter=Q(beds__status=s.value)) for s in BedStatus},
+            n_updated=Max("beds__status_changed_at"),
+        )
+        .order_by("kind", "name")
+    )
+    return [
+        (
+            w,
+            Counts(
+                total=w.n_total,
+                occupied=w.n_occupied,
+                reserved=w.n_reserved,
+                free=w.n_free,
+                housekeeping=w.n_housekeeping,
+                blocked=w.n_blocked,
+                updated_at=w.n_updated,
+            ),
+        )
+        for w in wards
+    ]
 
 
 def _stay_ids_as_text(hospital: Organisation):
-    return Stay.objects.filter(organisation=hospital).annotate(
-        sid=Cast("pk", CharField())).values("sid")
+    return (
+        Stay.objects.filter(organisation=hospital)
+        .annotate(sid=Cast("pk", CharField()))
+        .values("sid")
+    )
 
 
 def review_summary(*, hospital: Organisation) -> RatingSummary:
@@ -337,32 +427,53 @@ def review_summary(*, hospital: Organisation) -> RatingSummary:
 
 
 def _stay_reviews(hospital: Organisation) -> QuerySet[Rating]:
-    return Rating.objects.filter(target_type=ContentType.objects.get_for_model(Stay),
-                                 status=Rating.Status.PUBLISHED,
-                                 target_id__in=_stay_ids_as_text(hospital))
+    return Rating.objects.filter(
+        target_type=ContentType.objects.get_for_model(Stay),
+        status=Rating.Status.PUBLISHED,
+        target_id__in=_stay_ids_as_text(hospital),
+    )
 
 
 def published_reviews(*, hospital: Organisation, limit: int = 8) -> list[Rating]:
-    return list(_stay_reviews(hospital).exclude(comment="").select_related("user")
-                .order_by("-created_at")[:limit])
+    return list(
+        _stay_reviews(hospital)
+        .exclude(comment="")
+        .select_related("user")
+        .order_by("-created_at")[:limit]
+    )
 
 
 def reviews_for_moderation(*, hospital: Organisation) -> QuerySet[Rating]:
-    return Rating.objects.filter(
-        target_type=ContentType.objects.get_for_model(Stay), status=Rating.Status.PENDING,
-        target_id__in=_stay_ids_as_text(hospital)).select_related("user").order_by("created_at")
+    return (
+        Rating.objects.filter(
+            target_type=ContentType.objects.get_for_model(Stay),
+            status=Rating.Status.PENDING,
+            target_id__in=_stay_ids_as_text(hospital),
+        )
+        .select_related("user")
+        .order_by("created_at")
+    )
 
 
-def recommendations(*, user=None, ward_kind: str = "", feature: str = "", city: str = "",
-                    district: str = "", limit: int = 5) -> list[HospitalAvailability]:
+def recommendations(
+    *,
+    user=None,
+    ward_kind: str = "",
+    feature: str = "",
+    city: str = "",
+    district: str = "",
+    limit: int = 5,
+) -> list[HospitalAvailability]:
     """Hospitals with a free bed of the needed kind: same district, then same city, first;
     then most free beds, best rating and most beds expected to free up tomorrow."""
-    rows = [h for h in availability(ward_kind=ward_kind, feature=feature)
-            if h.totals.free > 0]
+    rows = [h for h in availability(ward_kind=ward_kind, feature=feature) if h.totals.free > 0]
 
     def rank(h: HospitalAvailability):
-        near = 0 if district and h.district.lower() == district.lower() else (
-            1 if city and h.city.lower() == city.lower() else 2)
+        near = (
+            0
+            if district and h.district.lower() == district.lower()
+            else (1 if city and h.city.lower() == city.lower() else 2)
+        )
         return (near, -h.totals.free, -(h.rating or 0), -h.expected_free_tomorrow, h.name)
 
     return sorted(rows, key=rank)[:limit]
@@ -370,13 +481,19 @@ def recommendations(*, user=None, ward_kind: str = "", feature: str = "", city: 
 
 # --- staff --------------------------------------------------------------------------------------
 
+
 def staff_hospitals(*, user) -> QuerySet[Organisation]:
     return organisations_for(user=user, roles=STAFF_ROLES, kind=Organisation.Kind.HOSPITAL)
 
 
 def hospital_for_staff(*, user, slug: str) -> Organisation:
-    return get_scoped_or_404(Organisation.objects.filter(kind=Organisation.Kind.HOSPITAL),
-                             user=user, path="pk", roles=STAFF_ROLES, slug=slug)
+    return get_scoped_or_404(
+        Organisation.objects.filter(kind=Organisation.Kind.HOSPITAL),
+        user=user,
+        path="pk",
+        roles=STAFF_ROLES,
+        slug=slug,
+    )
 
 
 def is_staff_of(*, user, hospital: Organisation) -> bool:
@@ -384,18 +501,23 @@ def is_staff_of(*, user, hospital: Organisation) -> bool:
 
 
 def ward_for_staff(*, user, pk: int) -> Ward:
-    return get_scoped_or_404(Ward.objects.select_related("organisation"), user=user,
-                             roles=STAFF_ROLES, pk=pk)
+    return get_scoped_or_404(
+        Ward.objects.select_related("organisation"), user=user, roles=STAFF_ROLES, pk=pk
+    )
 
 
 def bed_for_staff(*, user, pk: int) -> Bed:
-    return get_scoped_or_404(Bed.objects.select_related("organisation", "ward"), user=user,
-                             roles=STAFF_ROLES, pk=pk)
+    return get_scoped_or_404(
+        Bed.objects.select_related("organisation", "ward"), user=user, roles=STAFF_ROLES, pk=pk
+    )
 
 
 def beds_of(*, user, hospital: Organisation) -> QuerySet[Bed]:
-    return (Bed.objects.filter(organisation=hospital, organisation__in=staff_hospitals(user=user))
-            .select_related("ward").order_by("ward__name", "label"))
+    return (
+        Bed.objects.filter(organisation=hospital, organisation__in=staff_hospitals(user=user))
+        .select_related("ward")
+        .order_by("ward__name", "label")
+    )
 
 
 @dataclass
@@ -407,57 +529,80 @@ class BoardBed:
 
 def ward_board(*, ward: Ward) -> list[BoardBed]:
     """Beds of a ward with their current patient or held booking — three queries."""
-    open_stays = Prefetch("stays", queryset=Stay.objects.filter(discharged_at__isnull=True),
-                          to_attr="open_stays")
-    held = Prefetch("bookings", queryset=Booking.objects.filter(status__in=Booking.HOLDING),
-                    to_attr="holds")
-    beds = (ward.beds.select_related("room").prefetch_related(open_stays, held)
-            .order_by("label"))
-    return [BoardBed(bed=b, stay=(b.open_stays or [None])[0], booking=(b.holds or [None])[0])
-            for b in beds]
+    open_stays = Prefetch(
+        "stays", queryset=Stay.objects.filter(discharged_at__isnull=True), to_attr="open_stays"
+    )
+    held = Prefetch(
+        "bookings", queryset=Booking.objects.filter(status__in=Booking.HOLDING), to_attr="holds"
+    )
+    beds = ward.beds.select_related("room").prefetch_related(open_stays, held).order_by("label")
+    return [
+        BoardBed(bed=b, stay=(b.open_stays or [None])[0], booking=(b.holds or [None])[0])
+        for b in beds
+    ]
 
 
 def free_beds_for_transfer(*, hospital: Organisation) -> QuerySet[Bed]:
-    return (Bed.objects.filter(organisation=hospital, status=BedStatus.FREE)
-            .select_related("ward").order_by("ward__name", "label"))
+    return (
+        Bed.objects.filter(organisation=hospital, status=BedStatus.FREE)
+        .select_related("ward")
+        .order_by("ward__name", "label")
+    )
 
 
 def open_bookings(*, hospital: Organisation) -> QuerySet[Booking]:
-    return (Booking.objects.filter(organisation=hospital, status__in=Booking.HOLDING)
-            .select_related("bed__ward", "requester").order_by("held_until"))
+    return (
+        Booking.objects.filter(organisation=hospital, status__in=Booking.HOLDING)
+        .select_related("bed__ward", "requester")
+        .order_by("held_until")
+    )
 
 
 def waiting_list(*, hospital: Organisation) -> QuerySet[Booking]:
     """The hospital's queue: most urgent first, then first come."""
-    return (Booking.objects.filter(organisation=hospital, status=Booking.Status.WAITING)
-            .select_related("requester").order_by("urgency", "created_at", "pk"))
+    return (
+        Booking.objects.filter(organisation=hospital, status=Booking.Status.WAITING)
+        .select_related("requester")
+        .order_by("urgency", "created_at", "pk")
+    )
 
 
 def open_stays(*, hospital: Organisation) -> QuerySet[Stay]:
-    return (Stay.objects.filter(organisation=hospital, discharged_at__isnull=True)
-            .select_related("bed__ward").order_by("admitted_at"))
+    return (
+        Stay.objects.filter(organisation=hospital, discharged_at__isnull=True)
+        .select_related("bed__ward")
+        .order_by("admitted_at")
+    )
 
 
 # --- the family's own bookings and stays ----------------------------------------------------
 
+
 def bookings_for_requester(*, user) -> QuerySet[Booking]:
     if not user.is_authenticated:
         return Booking.objects.none()
-    return (Booking.objects.filter(requester=user)
-            .select_related("organisation", "bed__ward", "stay").order_by("-created_at"))
+    return (
+        Booking.objects.filter(requester=user)
+        .select_related("organisation", "bed__ward", "stay")
+        .order_by("-created_at")
+    )
 
 
 def _visible_q(user, prefix: str = "") -> Q:
     return Q(**{f"{prefix}requester": user}) | Q(
-        **{f"{prefix}organisation__in": staff_hospitals(user=user)})
+        **{f"{prefix}organisation__in": staff_hospitals(user=user)}
+    )
 
 
 def booking_for(*, user, pk: int) -> Booking:
     """The requester and the hospital's staff see a booking; anyone else gets a 404."""
     if not user.is_authenticated:
         raise Http404("Not found.")
-    booking = (Booking.objects.filter(_visible_q(user), pk=pk)
-               .select_related("organisation", "bed__ward", "requester").first())
+    booking = (
+        Booking.objects.filter(_visible_q(user), pk=pk)
+        .select_related("organisation", "bed__ward", "requester")
+        .first()
+    )
     if booking is None:
         raise Http404("Not found.")
     return booking
@@ -466,8 +611,11 @@ def booking_for(*, user, pk: int) -> Booking:
 def stay_for(*, user, pk: int) -> Stay:
     if not user.is_authenticated:
         raise Http404("Not found.")
-    stay = (Stay.objects.filter(_visible_q(user), pk=pk)
-            .select_related("organisation", "bed__ward", "requester").first())
+    stay = (
+        Stay.objects.filter(_visible_q(user), pk=pk)
+        .select_related("organisation", "bed__ward", "requester")
+        .first()
+    )
     if stay is None:
         raise Http404("Not found.")
     return stay
@@ -480,9 +628,11 @@ def stays_for_requester(*, user) -> QuerySet[Stay]:
 
 
 def stay_bed_history(*, stay: Stay) -> QuerySet[BedMovement]:
-    return (stay.movements.filter(kind__in=[BedMovement.Kind.ADMIT,
-                                            BedMovement.Kind.TRANSFER_IN])
-            .select_related("bed__ward").order_by("at", "pk"))
+    return (
+        stay.movements.filter(kind__in=[BedMovement.Kind.ADMIT, BedMovement.Kind.TRANSFER_IN])
+        .select_related("bed__ward")
+        .order_by("at", "pk")
+    )
 
 
 def queue_position(*, booking: Booking) -> int | None:
@@ -494,6 +644,7 @@ def queue_position(*, booking: Booking) -> int | None:
 
 
 # --- reports -------------------------------------------------------------------------------------
+
 
 @dataclass
 class DayRow:
@@ -529,8 +680,9 @@ def _days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def occupancy_report(*, hospital: Organisation, days: int = 30,
-                     end: date | None = None) -> OccupancyReport:
+def occupancy_report(
+    *, hospital: Organisation, days: int = 30, end: date | None = None
+) -> OccupancyReport:
     """Occupancy per ward per day, admissions and discharges per day, average length of stay,
     bed turnover and time in housekeeping — all from the bed movements (three queries)."""
     tz = timezone.get_current_timezone()
@@ -539,14 +691,16 @@ def occupancy_report(*, hospital: Organisation, days: int = 30,
     t0 = datetime.combine(start, datetime.min.time(), tzinfo=tz)
     t1 = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz)
     now = timezone.now()
-    beds = list(Bed.objects.filter(organisation=hospital)
-                .values("id", "status", "ward__name"))
+    beds = list(Bed.objects.filter(organisation=hospital).values("id", "status", "ward__name"))
     ward_of = {b["id"]: b["ward__name"] for b in beds}
     ward_beds: dict[str, int] = defaultdict(int)
     for b in beds:
         ward_beds[b["ward__name"]] += 1
-    moves = list(BedMovement.objects.filter(organisation=hospital, at__gte=t0, at__lt=t1)
-                 .values("bed_id", "at", "kind", "from_status", "to_status").order_by("at", "id"))
+    moves = list(
+        BedMovement.objects.filter(organisation=hospital, at__gte=t0, at__lt=t1)
+        .values("bed_id", "at", "kind", "from_status", "to_status")
+        .order_by("at", "id")
+    )
     by_bed: dict[int, list[dict]] = defaultdict(list)
     for m in moves:
         by_bed[m["bed_id"]].append(m)
@@ -557,8 +711,9 @@ def occupancy_report(*, hospital: Organisation, days: int = 30,
 
     def add_interval(ward: str, a: datetime, b: datetime) -> None:
         while a < b:
-            day_end = datetime.combine(timezone.localtime(a, tz).date() + timedelta(days=1),
-                                       datetime.min.time(), tzinfo=tz)
+            day_end = datetime.combine(
+                timezone.localtime(a, tz).date() + timedelta(days=1), datetime.min.time(), tzinfo=tz
+            )
             part = min(b, day_end)
             occupied[(timezone.localtime(a, tz).date(), ward)] += (part - a).total_seconds()
             a = part
@@ -591,30 +746,44 @@ def occupancy_report(*, hospital: Organisation, days: int = 30,
         elif m["kind"] == BedMovement.Kind.DISCHARGE:
             discharges[d] += 1
             dis_ward[(d, ward_of[m["bed_id"]])] += 1
-    los = Stay.objects.filter(organisation=hospital, discharged_at__gte=t0,
-                              discharged_at__lt=t1).aggregate(
-        avg=Avg(F("discharged_at") - F("admitted_at")), n=Count("id"))
+    los = Stay.objects.filter(
+        organisation=hospital, discharged_at__gte=t0, discharged_at__lt=t1
+    ).aggregate(avg=Avg(F("discharged_at") - F("admitted_at")), n=Count("id"))
     avg_los = los["avg"].total_seconds() / 86400 if los["avg"] is not None else None
     wards = sorted(ward_beds)
-    rows = [DayRow(day=d, ward=w, beds=ward_beds[w],
-                   occupied_hours=round(occupied.get((d, w), 0) / 3600, 2),
-                   admissions=adm_ward.get((d, w), 0), discharges=dis_ward.get((d, w), 0))
-            for d in _days(start, end) for w in wards]
+    rows = [
+        DayRow(
+            day=d,
+            ward=w,
+            beds=ward_beds[w],
+            occupied_hours=round(occupied.get((d, w), 0) / 3600, 2),
+            admissions=adm_ward.get((d, w), 0),
+            discharges=dis_ward.get((d, w), 0),
+        )
+        for d in _days(start, end)
+        for w in wards
+    ]
     n_beds = len(beds)
     return OccupancyReport(
-        start=start, end=end, wards=wards, rows=rows,
+        start=start,
+        end=end,
+        wards=wards,
+        rows=rows,
         admissions_per_day={d: admissions.get(d, 0) for d in _days(start, end)},
         discharges_per_day={d: discharges.get(d, 0) for d in _days(start, end)},
         average_los_days=round(avg_los, 2) if avg_los is not None else None,
-        discharges=los["n"], beds=n_beds,
+        discharges=los["n"],
+        beds=n_beds,
         turnover=round(los["n"] / n_beds, 2) if n_beds else 0.0,
-        housekeeping_hours=(round(sum(hk_durations) / len(hk_durations), 2)
-                            if hk_durations else None),
+        housekeeping_hours=(
+            round(sum(hk_durations) / len(hk_durations), 2) if hk_durations else None
+        ),
         housekeeping_count=len(hk_durations),
     )
 
 
 # --- length of stay (the colleague's `concierge.hospital.los` package) --------------------------
+
 
 def _los_function(name: str):
     """A function from the LOS package, or None while the package has not landed."""
@@ -636,16 +805,19 @@ def predicted_discharge(*, stay: Stay) -> tuple[datetime, datetime, datetime, li
     if predict is None:
         return None
     try:
-        result = predict(age=stay.patient_age, sex=stay.patient_sex, reason=stay.reason,
-                         ward_kind=stay.bed.ward.kind)
+        result = predict(
+            age=stay.patient_age,
+            sex=stay.patient_sex,
+            reason=stay.reason,
+            ward_kind=stay.bed.ward.kind,
+        )
         mid, low, high = float(result.days), float(result.low), float(result.high)
         survival = [float(x) for x in getattr(result, "survival", [])]
     except Exception:  # a broken model never blocks an admission
         logger.warning("length-of-stay prediction failed", exc_info=True)
         return None
     at = stay.admitted_at
-    return (at + timedelta(days=mid), at + timedelta(days=low), at + timedelta(days=high),
-            survival)
+    return (at + timedelta(days=mid), at + timedelta(days=low), at + timedelta(days=high), survival)
 
 
 @dataclass
@@ -666,14 +838,26 @@ def ward_forecast(*, ward: Ward, days: int = 7) -> list[ForecastDay]:
     beds = ward.beds.exclude(status=BedStatus.BLOCKED).count()
     reserved = ward.beds.filter(status=BedStatus.RESERVED).count()
     today = timezone.localdate()
-    stays = list(Stay.objects.filter(bed__ward=ward, discharged_at__isnull=True)
-                 .only("admitted_at", "expected_discharge_override", "predicted_discharge_at",
-                       "predicted_survival"))
+    stays = list(
+        Stay.objects.filter(bed__ward=ward, discharged_at__isnull=True).only(
+            "admitted_at",
+            "expected_discharge_override",
+            "predicted_discharge_at",
+            "predicted_survival",
+        )
+    )
     forecast_ward = _los_function("forecast_ward")
     if forecast_ward is not None:
         try:
-            return _los_forecast(ward=ward, beds=beds, reserved=reserved, stays=stays,
-                                 today=today, days=days, forecast_ward=forecast_ward)
+            return _los_forecast(
+                ward=ward,
+                beds=beds,
+                reserved=reserved,
+                stays=stays,
+                today=today,
+                days=days,
+                forecast_ward=forecast_ward,
+            )
         except Exception:
             logger.warning("ward forecast failed; using expected dates only", exc_info=True)
     out = []
@@ -681,8 +865,14 @@ def ward_forecast(*, ward: Ward, days: int = 7) -> list[ForecastDay]:
     for i in range(1, days + 1):
         day = today + timedelta(days=i)
         end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
-        occ = sum(1 for s in stays if s.expected_discharge_at is None
-                  or s.expected_discharge_at >= end) + reserved
+        occ = (
+            sum(
+                1
+                for s in stays
+                if s.expected_discharge_at is None or s.expected_discharge_at >= end
+            )
+            + reserved
+        )
         out.append(ForecastDay(day=day, occupied=occ, expected_free=max(beds - occ, 0)))
     return out
 
@@ -698,21 +888,41 @@ def _los_forecast(*, ward, beds, reserved, stays, today, days, forecast_ward):
             override = max(0, (timezone.localdate(s.expected_discharge_override) - today).days)
         elif not s.predicted_survival:
             override = days + 1  # nothing known: assume the patient stays
-        inpatients.append(los_forecast.Inpatient(survival=s.predicted_survival or [1.0],
-                                                 days_stayed=stayed,
-                                                 expected_discharge_in=override))
+        inpatients.append(
+            los_forecast.Inpatient(
+                survival=s.predicted_survival or [1.0],
+                days_stayed=stayed,
+                expected_discharge_in=override,
+            )
+        )
     since = today - timedelta(weeks=los_forecast.DEFAULT_HISTORY_WEEKS)
-    admitted = [timezone.localdate(at) for at in BedMovement.objects.filter(
-        ward=ward, kind=BedMovement.Kind.ADMIT, at__date__gte=since).values_list("at", flat=True)]
+    admitted = [
+        timezone.localdate(at)
+        for at in BedMovement.objects.filter(
+            ward=ward, kind=BedMovement.Kind.ADMIT, at__date__gte=since
+        ).values_list("at", flat=True)
+    ]
     arrivals = los_forecast.mean_arrivals_by_weekday(admitted, today=today)
     recent = [s.predicted_survival for s in stays if s.predicted_survival]
-    result = forecast_ward(today=today, beds=beds, inpatients=inpatients,
-                           arrivals_by_weekday=arrivals,
-                           arrival_survival=los_forecast.mean_survival(recent),
-                           reserved=reserved, horizon=days)
-    return [ForecastDay(day=d.on, occupied=round(d.expected_occupied, 1),
-                        expected_free=round(d.expected_free, 1), likely_free=d.likely_free,
-                        chance_full=round(d.chance_full, 2)) for d in result.days]
+    result = forecast_ward(
+        today=today,
+        beds=beds,
+        inpatients=inpatients,
+        arrivals_by_weekday=arrivals,
+        arrival_survival=los_forecast.mean_survival(recent),
+        reserved=reserved,
+        horizon=days,
+    )
+    return [
+        ForecastDay(
+            day=d.on,
+            occupied=round(d.expected_occupied, 1),
+            expected_free=round(d.expected_free, 1),
+            likely_free=d.likely_free,
+            chance_full=round(d.chance_full, 2),
+        )
+        for d in result.days
+    ]
 
 
 def model_card() -> dict | None:
@@ -728,16 +938,30 @@ def model_card() -> dict | None:
 
 # --- dashboard cards ---------------------------------------------------------------------------
 
+
 def staff_card(*, user) -> list[tuple[Organisation, Counts]]:
     hospitals = list(staff_hospitals(user=user))
-    rows = (Bed.objects.filter(organisation__in=hospitals).values("organisation_id")
-            .annotate(**_status_counts()))
+    rows = (
+        Bed.objects.filter(organisation__in=hospitals)
+        .values("organisation_id")
+        .annotate(**_status_counts())
+    )
     by_id = {r["organisation_id"]: r for r in rows}
     out = []
     for h in hospitals:
         r = by_id.get(h.pk)
-        counts = Counts() if r is None else Counts(
-            total=r["total"], occupied=r["occupied"], reserved=r["reserved"], free=r["free"],
-            housekeeping=r["housekeeping"], blocked=r["blocked"], updated_at=r["updated_at"])
+        counts = (
+            Counts()
+            if r is None
+            else Counts(
+                total=r["total"],
+                occupied=r["occupied"],
+                reserved=r["reserved"],
+                free=r["free"],
+                housekeeping=r["housekeeping"],
+                blocked=r["blocked"],
+                updated_at=r["updated_at"],
+            )
+        )
         out.append((h, counts))
     return out

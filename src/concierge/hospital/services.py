@@ -56,7 +56,8 @@ Kind = BedMovement.Kind
 def hold_duration() -> timedelta:
     """How long a bed is held for a booking (default 4 h; HOSPITAL_HOLD_MINUTES)."""
     minutes = getattr(settings, "HOSPITAL_HOLD_MINUTES", None) or os.environ.get(
-        "HOSPITAL_HOLD_MINUTES", "240")
+        "HOSPITAL_HOLD_MINUTES", "240"
+    )
     return timedelta(minutes=int(minutes))
 
 
@@ -87,44 +88,69 @@ def retry_when_locked(fn):
 
 # --- the one way a bed changes -----------------------------------------------------------------
 
+
 def _transition_error(bed: Bed, to: str) -> ValidationError:
     here = BedStatus(bed.status).label
     messages = {
-        BedStatus.HOUSEKEEPING: _("Bed %(bed)s is %(status)s: only an occupied bed can be "
-                                  "discharged or transferred out."),
+        BedStatus.HOUSEKEEPING: _(
+            "Bed %(bed)s is %(status)s: only an occupied bed can be discharged or transferred out."
+        ),
         BedStatus.FREE: {
-            BedStatus.OCCUPIED: _("Bed %(bed)s is occupied: discharge the patient before "
-                                  "cleaning or freeing it."),
+            BedStatus.OCCUPIED: _(
+                "Bed %(bed)s is occupied: discharge the patient before cleaning or freeing it."
+            ),
             BedStatus.FREE: _("Bed %(bed)s is already free."),
         }.get(bed.status, _("Bed %(bed)s is %(status)s and cannot be made free now.")),
         BedStatus.RESERVED: _("Bed %(bed)s is %(status)s: only a free bed can be held."),
-        BedStatus.OCCUPIED: _("Bed %(bed)s is %(status)s: only a free or reserved bed can "
-                              "take a patient."),
-        BedStatus.BLOCKED: _("Bed %(bed)s is %(status)s: only a free bed or one in "
-                             "housekeeping can be blocked."),
+        BedStatus.OCCUPIED: _(
+            "Bed %(bed)s is %(status)s: only a free or reserved bed can take a patient."
+        ),
+        BedStatus.BLOCKED: _(
+            "Bed %(bed)s is %(status)s: only a free bed or one in housekeeping can be blocked."
+        ),
     }
     message = messages.get(to, _("Bed %(bed)s cannot change from %(status)s."))
-    return ValidationError(message % {"bed": bed.label, "status": str(here).lower()},
-                           code="bad_transition")
+    return ValidationError(
+        message % {"bed": bed.label, "status": str(here).lower()}, code="bad_transition"
+    )
 
 
 def _lock_bed(bed_id: int) -> Bed:
-    return Bed.objects.select_for_update(of=("self",)).select_related(
-        "ward", "organisation").get(pk=bed_id)
+    return (
+        Bed.objects.select_for_update(of=("self",))
+        .select_related("ward", "organisation")
+        .get(pk=bed_id)
+    )
 
 
-def _move(bed: Bed, *, to: str, kind: str, actor=None, stay: Stay | None = None,
-          booking: Booking | None = None, reason: str = "", at: datetime | None = None
-          ) -> BedMovement:
+def _move(
+    bed: Bed,
+    *,
+    to: str,
+    kind: str,
+    actor=None,
+    stay: Stay | None = None,
+    booking: Booking | None = None,
+    reason: str = "",
+    at: datetime | None = None,
+) -> BedMovement:
     """Change one (locked) bed's status and write its movement row."""
     if to not in ALLOWED_TRANSITIONS[BedStatus(bed.status)]:
         raise _transition_error(bed, to)
     at = at or timezone.now()
     movement = BedMovement.objects.create(
-        organisation_id=bed.organisation_id, bed=bed, ward_id=bed.ward_id, at=at, kind=kind,
-        from_status=bed.status, to_status=to,
+        organisation_id=bed.organisation_id,
+        bed=bed,
+        ward_id=bed.ward_id,
+        at=at,
+        kind=kind,
+        from_status=bed.status,
+        to_status=to,
         actor=actor if actor is not None and actor.is_authenticated else None,
-        stay=stay, booking=booking, reason=reason[:200])
+        stay=stay,
+        booking=booking,
+        reason=reason[:200],
+    )
     _count(bed.ward_id, minus=bed.status, plus=to, at=at)
     bed.status = to
     bed.status_changed_at = at
@@ -149,14 +175,19 @@ def recount_wards(*, organisation_ids=None) -> int:
     wards = Ward.objects.all()
     if organisation_ids is not None:
         wards = wards.filter(organisation_id__in=organisation_ids)
-    rows = (Bed.objects.filter(ward__in=wards).values("ward_id")
-            .annotate(**{s.value: Count("id", filter=Q(status=s.value)) for s in BedStatus},
-                      changed=Max("status_changed_at")))
+    rows = (
+        Bed.objects.filter(ward__in=wards)
+        .values("ward_id")
+        .annotate(
+            **{s.value: Count("id", filter=Q(status=s.value)) for s in BedStatus},
+            changed=Max("status_changed_at"),
+        )
+    )
     n = 0
     for row in rows:
         Ward.objects.filter(pk=row["ward_id"]).update(
-            beds_changed_at=row["changed"],
-            **{f"{s.value}_count": row[s.value] for s in BedStatus})
+            beds_changed_at=row["changed"], **{f"{s.value}_count": row[s.value] for s in BedStatus}
+        )
         n += 1
     return n
 
@@ -165,8 +196,15 @@ def _announce(bed: Bed) -> None:
     """Tell public dashboards (counts only — never patient data) and bump the cache."""
     bump_cache_version()
     transaction.on_commit(bump_cache_version)
-    broadcast(PUBLIC_GROUP, {"kind": "beds", "hospital": bed.organisation_id,
-                             "ward_kind": bed.ward.kind, "at": timezone.now().isoformat()})
+    broadcast(
+        PUBLIC_GROUP,
+        {
+            "kind": "beds",
+            "hospital": bed.organisation_id,
+            "ward_kind": bed.ward.kind,
+            "at": timezone.now().isoformat(),
+        },
+    )
 
 
 def bump_cache_version() -> None:
@@ -180,8 +218,10 @@ def _bed_context(booking: Booking, bed: Bed | None = None) -> dict:
     bed = bed or booking.bed
     held = timezone.localtime(booking.held_until) if booking.held_until else None
     return {
-        "patient": booking.patient_name, "hospital": booking.organisation.name,
-        "bed": bed.label if bed else "", "ward": bed.ward.name if bed else "",
+        "patient": booking.patient_name,
+        "hospital": booking.organisation.name,
+        "bed": bed.label if bed else "",
+        "ward": bed.ward.name if bed else "",
         "kind": WardKind(booking.ward_kind).label,
         "held_until": formats.date_format(held, "DATETIME_FORMAT") if held else "",
     }
@@ -193,16 +233,19 @@ def _booking_url(booking: Booking) -> str:
 
 # --- bookings and the waiting list --------------------------------------------------------------
 
+
 def _matching_free_beds(*, organisation: Organisation, ward_kind: str, feature: str):
-    beds = Bed.objects.filter(organisation=organisation, ward__kind=ward_kind,
-                              status=BedStatus.FREE)
+    beds = Bed.objects.filter(
+        organisation=organisation, ward__kind=ward_kind, status=BedStatus.FREE
+    )
     if feature:
         beds = beds.filter(**{FEATURE_FIELDS[Feature(feature)]: True})
     return beds.order_by("ward__name", "label")
 
 
-def _validate_request(*, organisation, ward_kind, feature, patient_name, patient_age,
-                      patient_sex, reason, urgency) -> None:
+def _validate_request(
+    *, organisation, ward_kind, feature, patient_name, patient_age, patient_sex, reason, urgency
+) -> None:
     errors: dict[str, str] = {}
     if organisation.kind != Organisation.Kind.HOSPITAL:
         errors["hospital"] = _("Choose a hospital.")
@@ -226,29 +269,60 @@ def _validate_request(*, organisation, ward_kind, feature, patient_name, patient
 
 @retry_when_locked
 @transaction.atomic
-def request_bed(*, user, organisation: Organisation, ward_kind: str, patient_name: str,
-                patient_age: int, patient_sex: str, reason: str, feature: str = "",
-                urgency: int = Urgency.ROUTINE) -> Booking:
+def request_bed(
+    *,
+    user,
+    organisation: Organisation,
+    ward_kind: str,
+    patient_name: str,
+    patient_age: int,
+    patient_sex: str,
+    reason: str,
+    feature: str = "",
+    urgency: int = Urgency.ROUTINE,
+) -> Booking:
     """Hold a free matching bed for the requester, or put the request on the waiting list."""
     require(user, "hospital.book_bed", organisation)
-    _validate_request(organisation=organisation, ward_kind=ward_kind, feature=feature,
-                      patient_name=patient_name, patient_age=patient_age,
-                      patient_sex=patient_sex, reason=reason, urgency=urgency)
+    _validate_request(
+        organisation=organisation,
+        ward_kind=ward_kind,
+        feature=feature,
+        patient_name=patient_name,
+        patient_age=patient_age,
+        patient_sex=patient_sex,
+        reason=reason,
+        urgency=urgency,
+    )
     booking = Booking.objects.create(
-        organisation=organisation, requester=user, ward_kind=ward_kind, feature=feature or "",
-        patient_name=patient_name.strip()[:120], patient_age=patient_age,
-        patient_sex=patient_sex, reason=reason.strip()[:300], urgency=urgency)
+        organisation=organisation,
+        requester=user,
+        ward_kind=ward_kind,
+        feature=feature or "",
+        patient_name=patient_name.strip()[:120],
+        patient_age=patient_age,
+        patient_sex=patient_sex,
+        reason=reason.strip()[:300],
+        urgency=urgency,
+    )
     # SKIP LOCKED: concurrent requests each take a different free bed instead of queueing on
     # the same one; whoever finds none left joins the waiting list.
-    bed = (_matching_free_beds(organisation=organisation, ward_kind=ward_kind, feature=feature)
-           .select_for_update(of=("self",), skip_locked=True)
-           .select_related("ward", "organisation").first())
+    bed = (
+        _matching_free_beds(organisation=organisation, ward_kind=ward_kind, feature=feature)
+        .select_for_update(of=("self",), skip_locked=True)
+        .select_related("ward", "organisation")
+        .first()
+    )
     if bed is not None:
         _hold(booking, bed, actor=user, event="hospital.bed_held")
     else:
         position = waiting_position(booking=booking)
-        notify(user, "hospital.waitlisted", {**_bed_context(booking), "position": position},
-               url=_booking_url(booking), target=booking)
+        notify(
+            user,
+            "hospital.waitlisted",
+            {**_bed_context(booking), "position": position},
+            url=_booking_url(booking),
+            target=booking,
+        )
     _tell_staff(booking)
     return booking
 
@@ -259,34 +333,52 @@ def _hold(booking: Booking, bed: Bed, *, actor, event: str) -> None:
     booking.held_until = timezone.now() + hold_duration()
     booking.save(update_fields=["bed", "status", "held_until", "updated_at"])
     _move(bed, to=BedStatus.RESERVED, kind=Kind.HOLD, actor=actor, booking=booking)
-    notify(booking.requester, event, _bed_context(booking, bed), url=_booking_url(booking),
-           target=booking, dedup_key=f"{event}:{booking.pk}")
+    notify(
+        booking.requester,
+        event,
+        _bed_context(booking, bed),
+        url=_booking_url(booking),
+        target=booking,
+        dedup_key=f"{event}:{booking.pk}",
+    )
 
 
 def _tell_staff(booking: Booking) -> None:
     from concierge.accounts.models import Membership
 
-    staff = (Membership.objects.filter(organisation=booking.organisation,
-                                       role__in=[Role.STAFF, Role.MANAGER])
-             .select_related("user"))
+    staff = Membership.objects.filter(
+        organisation=booking.organisation, role__in=[Role.STAFF, Role.MANAGER]
+    ).select_related("user")
     for membership in staff:
-        notify(membership.user, "hospital.booking_received",
-               {"hospital": booking.organisation.name, "kind": WardKind(booking.ward_kind).label,
+        notify(
+            membership.user,
+            "hospital.booking_received",
+            {
+                "hospital": booking.organisation.name,
+                "kind": WardKind(booking.ward_kind).label,
                 "status": Booking.Status(booking.status).label,
-                "urgency": Urgency(booking.urgency).label},
-               url=reverse("hospital:manage", args=[booking.organisation.slug]),
-               target=booking)
+                "urgency": Urgency(booking.urgency).label,
+            },
+            url=reverse("hospital:manage", args=[booking.organisation.slug]),
+            target=booking,
+        )
 
 
 def waiting_position(*, booking: Booking) -> int:
     """1-based place on the hospital's waiting list for this bed type."""
-    return Booking.objects.filter(
-        organisation=booking.organisation_id, ward_kind=booking.ward_kind,
-        status=Booking.Status.WAITING,
-    ).filter(Q(urgency__lt=booking.urgency)
-             | Q(urgency=booking.urgency, created_at__lt=booking.created_at)
-             | Q(urgency=booking.urgency, created_at=booking.created_at, pk__lte=booking.pk)
-             ).count()
+    return (
+        Booking.objects.filter(
+            organisation=booking.organisation_id,
+            ward_kind=booking.ward_kind,
+            status=Booking.Status.WAITING,
+        )
+        .filter(
+            Q(urgency__lt=booking.urgency)
+            | Q(urgency=booking.urgency, created_at__lt=booking.created_at)
+            | Q(urgency=booking.urgency, created_at=booking.created_at, pk__lte=booking.pk)
+        )
+        .count()
+    )
 
 
 def _offer_freed_bed(bed: Bed, *, actor=None) -> Booking | None:
@@ -294,11 +386,18 @@ def _offer_freed_bed(bed: Bed, *, actor=None) -> Booking | None:
     if bed.status != BedStatus.FREE:
         return None
     features = [""] + bed.features
-    booking = (Booking.objects.select_for_update(of=("self",))
-               .filter(organisation_id=bed.organisation_id, ward_kind=bed.ward.kind,
-                       status=Booking.Status.WAITING, feature__in=features)
-               .select_related("organisation", "requester")
-               .order_by("urgency", "created_at", "pk").first())
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .filter(
+            organisation_id=bed.organisation_id,
+            ward_kind=bed.ward.kind,
+            status=Booking.Status.WAITING,
+            feature__in=features,
+        )
+        .select_related("organisation", "requester")
+        .order_by("urgency", "created_at", "pk")
+        .first()
+    )
     if booking is None:
         return None
     _hold(booking, bed, actor=actor, event="hospital.bed_offered")
@@ -306,12 +405,22 @@ def _offer_freed_bed(bed: Bed, *, actor=None) -> Booking | None:
 
 
 def _locked_booking(booking: Booking) -> Booking:
-    return (Booking.objects.select_for_update(of=("self",))
-            .select_related("organisation", "requester", "bed__ward").get(pk=booking.pk))
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("organisation", "requester", "bed__ward")
+        .get(pk=booking.pk)
+    )
 
 
-def _close(booking: Booking, *, status: str, actor, reason: str = "",
-           kind: str = Kind.RELEASE, fields: tuple[str, ...] = ()) -> None:
+def _close(
+    booking: Booking,
+    *,
+    status: str,
+    actor,
+    reason: str = "",
+    kind: str = Kind.RELEASE,
+    fields: tuple[str, ...] = (),
+) -> None:
     """Close a booking; a bed it held goes back to free and is offered to the waiting list
     (after the booking has let go of it, so the bed is never held twice)."""
     bed = None
@@ -334,13 +443,20 @@ def confirm_booking(*, user, booking: Booking) -> Booking:
     require(user, "hospital.decide_booking", booking)
     booking = _locked_booking(booking)
     if booking.status != Booking.Status.HELD:
-        raise ValidationError(_("Only a booking with a held bed can be confirmed (this one is "
-                                "%(status)s).") % {"status": booking.get_status_display()})
+        raise ValidationError(
+            _("Only a booking with a held bed can be confirmed (this one is %(status)s).")
+            % {"status": booking.get_status_display()}
+        )
     booking.status = Booking.Status.CONFIRMED
     booking.decided_by = user
     booking.save(update_fields=["status", "decided_by", "updated_at"])
-    notify(booking.requester, "hospital.booking_confirmed", _bed_context(booking),
-           url=_booking_url(booking), target=booking)
+    notify(
+        booking.requester,
+        "hospital.booking_confirmed",
+        _bed_context(booking),
+        url=_booking_url(booking),
+        target=booking,
+    )
     return booking
 
 
@@ -352,15 +468,25 @@ def decline_booking(*, user, booking: Booking, reason: str) -> Booking:
         raise ValidationError({"reason": _("Give the family a reason.")})
     booking = _locked_booking(booking)
     if not booking.is_open:
-        raise ValidationError(_("This booking is already %(status)s.")
-                              % {"status": booking.get_status_display()})
+        raise ValidationError(
+            _("This booking is already %(status)s.") % {"status": booking.get_status_display()}
+        )
     booking.decided_by = user
     booking.decision_reason = reason.strip()[:300]
-    _close(booking, status=Booking.Status.DECLINED, actor=user, reason=reason,
-           fields=("decided_by", "decision_reason"))
-    notify(booking.requester, "hospital.booking_declined",
-           {**_bed_context(booking), "reason": booking.decision_reason},
-           url=_booking_url(booking), target=booking)
+    _close(
+        booking,
+        status=Booking.Status.DECLINED,
+        actor=user,
+        reason=reason,
+        fields=("decided_by", "decision_reason"),
+    )
+    notify(
+        booking.requester,
+        "hospital.booking_declined",
+        {**_bed_context(booking), "reason": booking.decision_reason},
+        url=_booking_url(booking),
+        target=booking,
+    )
     return booking
 
 
@@ -370,8 +496,9 @@ def cancel_booking(*, user, booking: Booking) -> Booking:
     require(user, "hospital.cancel_booking", booking)
     booking = _locked_booking(booking)
     if not booking.is_open:
-        raise ValidationError(_("This booking is already %(status)s.")
-                              % {"status": booking.get_status_display()})
+        raise ValidationError(
+            _("This booking is already %(status)s.") % {"status": booking.get_status_display()}
+        )
     _close(booking, status=Booking.Status.CANCELLED, actor=user, reason="cancelled")
     return booking
 
@@ -379,8 +506,11 @@ def cancel_booking(*, user, booking: Booking) -> Booking:
 def expire_holds(*, now: datetime | None = None) -> int:
     """Release every hold whose time ran out; each in its own transaction. Returns how many."""
     now = now or timezone.now()
-    due = list(Booking.objects.filter(status__in=Booking.HOLDING, held_until__lte=now)
-               .values_list("pk", flat=True)[:500])
+    due = list(
+        Booking.objects.filter(status__in=Booking.HOLDING, held_until__lte=now).values_list(
+            "pk", flat=True
+        )[:500]
+    )
     expired = 0
     for pk in due:
         expired += _expire_one(pk, now=now)
@@ -390,25 +520,36 @@ def expire_holds(*, now: datetime | None = None) -> int:
 @retry_when_locked
 @transaction.atomic
 def _expire_one(pk: int, *, now: datetime) -> int:
-    booking = (Booking.objects.select_for_update(of=("self",))
-               .select_related("organisation", "requester", "bed__ward").filter(pk=pk).first())
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("organisation", "requester", "bed__ward")
+        .filter(pk=pk)
+        .first()
+    )
     if booking is None or booking.status not in Booking.HOLDING or booking.held_until > now:
         return 0  # someone admitted, declined or cancelled it a moment ago
     _close(booking, status=Booking.Status.EXPIRED, actor=None, reason="hold expired")
-    notify(booking.requester, "hospital.hold_expired", _bed_context(booking),
-           url=_booking_url(booking), target=booking)
+    notify(
+        booking.requester,
+        "hospital.hold_expired",
+        _bed_context(booking),
+        url=_booking_url(booking),
+        target=booking,
+    )
     return 1
 
 
 def expire_due_holds() -> int:
     """The check on read: cheap when nothing is due (one indexed query)."""
-    if not Booking.objects.filter(status__in=Booking.HOLDING,
-                                  held_until__lte=timezone.now()).exists():
+    if not Booking.objects.filter(
+        status__in=Booking.HOLDING, held_until__lte=timezone.now()
+    ).exists():
         return 0
     return expire_holds()
 
 
 # --- ward operations ---------------------------------------------------------------------------
+
 
 def _staff_bed(user, bed: Bed) -> Bed:
     require(user, "hospital.operate_ward", bed.organisation)
@@ -420,24 +561,38 @@ def _predict(stay: Stay) -> None:
 
     prediction = predicted_discharge(stay=stay)
     if prediction is not None:
-        (stay.predicted_discharge_at, stay.predicted_low_at, stay.predicted_high_at,
-         stay.predicted_survival) = prediction
+        (
+            stay.predicted_discharge_at,
+            stay.predicted_low_at,
+            stay.predicted_high_at,
+            stay.predicted_survival,
+        ) = prediction
 
 
 @retry_when_locked
 @transaction.atomic
-def admit(*, user, booking: Booking | None = None, bed: Bed | None = None,
-          patient_name: str = "", patient_age: int | None = None, patient_sex: str = "",
-          reason: str = "", expected_discharge: datetime | None = None,
-          at: datetime | None = None) -> Stay:
+def admit(
+    *,
+    user,
+    booking: Booking | None = None,
+    bed: Bed | None = None,
+    patient_name: str = "",
+    patient_age: int | None = None,
+    patient_sex: str = "",
+    reason: str = "",
+    expected_discharge: datetime | None = None,
+    at: datetime | None = None,
+) -> Stay:
     """Admit a patient: from a booking (its held bed) or a walk-in into a free bed."""
     at = at or timezone.now()
     if booking is not None:
         require(user, "hospital.decide_booking", booking)
         booking = _locked_booking(booking)
         if booking.status not in Booking.HOLDING or booking.bed_id is None:
-            raise ValidationError(_("Only a booking with a held bed can be admitted (this one "
-                                    "is %(status)s).") % {"status": booking.get_status_display()})
+            raise ValidationError(
+                _("Only a booking with a held bed can be admitted (this one is %(status)s).")
+                % {"status": booking.get_status_display()}
+            )
         bed = _lock_bed(booking.bed_id)
         patient_name, patient_age = booking.patient_name, booking.patient_age
         patient_sex, reason = booking.patient_sex, booking.reason
@@ -457,43 +612,67 @@ def admit(*, user, booking: Booking | None = None, bed: Bed | None = None,
         if errors:
             raise ValidationError(errors)
         if bed.status != BedStatus.FREE:
-            raise _transition_error(bed, BedStatus.OCCUPIED) if bed.status != BedStatus.RESERVED \
-                else ValidationError(_("Bed %(bed)s is held for a booking: admit that booking "
-                                       "or choose a free bed.") % {"bed": bed.label})
+            raise (
+                _transition_error(bed, BedStatus.OCCUPIED)
+                if bed.status != BedStatus.RESERVED
+                else ValidationError(
+                    _("Bed %(bed)s is held for a booking: admit that booking or choose a free bed.")
+                    % {"bed": bed.label}
+                )
+            )
     if expected_discharge is not None and expected_discharge <= at:
-        raise ValidationError({"expected_discharge": _("The expected discharge must be after "
-                                                       "admission.")})
-    stay = Stay(organisation_id=bed.organisation_id, bed=bed, booking=booking,
-                requester=booking.requester if booking else None,
-                patient_name=patient_name.strip()[:120], patient_age=patient_age,
-                patient_sex=patient_sex, reason=reason.strip()[:300], admitted_at=at,
-                admitted_by=user, expected_discharge_override=expected_discharge)
+        raise ValidationError(
+            {"expected_discharge": _("The expected discharge must be after admission.")}
+        )
+    stay = Stay(
+        organisation_id=bed.organisation_id,
+        bed=bed,
+        booking=booking,
+        requester=booking.requester if booking else None,
+        patient_name=patient_name.strip()[:120],
+        patient_age=patient_age,
+        patient_sex=patient_sex,
+        reason=reason.strip()[:300],
+        admitted_at=at,
+        admitted_by=user,
+        expected_discharge_override=expected_discharge,
+    )
     _predict(stay)
     try:
         with transaction.atomic():
             stay.save()
     except IntegrityError:
         raise ValidationError(_("Bed %(bed)s already has a patient.") % {"bed": bed.label})
-    _move(bed, to=BedStatus.OCCUPIED, kind=Kind.ADMIT, actor=user, stay=stay, booking=booking,
-          at=at)
+    _move(
+        bed, to=BedStatus.OCCUPIED, kind=Kind.ADMIT, actor=user, stay=stay, booking=booking, at=at
+    )
     if booking is not None:
         booking.status = Booking.Status.ADMITTED
         booking.decided_by = booking.decided_by or user
         booking.save(update_fields=["status", "decided_by", "updated_at"])
-        notify(booking.requester, "hospital.admitted", _bed_context(booking, bed),
-               url=_booking_url(booking), target=booking)
+        notify(
+            booking.requester,
+            "hospital.admitted",
+            _bed_context(booking, bed),
+            url=_booking_url(booking),
+            target=booking,
+        )
     return stay
 
 
 def _locked_stay(stay: Stay) -> Stay:
-    return (Stay.objects.select_for_update(of=("self",))
-            .select_related("organisation", "bed__ward", "requester").get(pk=stay.pk))
+    return (
+        Stay.objects.select_for_update(of=("self",))
+        .select_related("organisation", "bed__ward", "requester")
+        .get(pk=stay.pk)
+    )
 
 
 @retry_when_locked
 @transaction.atomic
-def transfer(*, user, stay: Stay, to_bed: Bed, reason: str = "",
-             at: datetime | None = None) -> Stay:
+def transfer(
+    *, user, stay: Stay, to_bed: Bed, reason: str = "", at: datetime | None = None
+) -> Stay:
     """Move a patient to another free bed (any ward of the same hospital)."""
     require(user, "hospital.operate_ward", stay.organisation)
     stay = _locked_stay(stay)
@@ -508,19 +687,36 @@ def transfer(*, user, stay: Stay, to_bed: Bed, reason: str = "",
     # on each other.
     first, second = sorted([stay.bed_id, to_bed.pk])
     locked = {first: _lock_bed(first), second: _lock_bed(second)}
-    list(Ward.objects.select_for_update().filter(
-        pk__in=[locked[first].ward_id, locked[second].ward_id]).order_by("pk")
-        .values_list("pk", flat=True))
+    list(
+        Ward.objects.select_for_update()
+        .filter(pk__in=[locked[first].ward_id, locked[second].ward_id])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     old_bed, new_bed = locked[stay.bed_id], locked[to_bed.pk]
     if new_bed.status != BedStatus.FREE:
         raise ValidationError({"to_bed": _("Bed %(bed)s is not free.") % {"bed": new_bed.label}})
     at = at or timezone.now()
-    _move(old_bed, to=BedStatus.HOUSEKEEPING, kind=Kind.TRANSFER_OUT, actor=user, stay=stay,
-          reason=reason, at=at)
+    _move(
+        old_bed,
+        to=BedStatus.HOUSEKEEPING,
+        kind=Kind.TRANSFER_OUT,
+        actor=user,
+        stay=stay,
+        reason=reason,
+        at=at,
+    )
     stay.bed = new_bed
     stay.save(update_fields=["bed"])
-    _move(new_bed, to=BedStatus.OCCUPIED, kind=Kind.TRANSFER_IN, actor=user, stay=stay,
-          reason=reason, at=at)
+    _move(
+        new_bed,
+        to=BedStatus.OCCUPIED,
+        kind=Kind.TRANSFER_IN,
+        actor=user,
+        stay=stay,
+        reason=reason,
+        at=at,
+    )
     return stay
 
 
@@ -536,16 +732,27 @@ def discharge(*, user, stay: Stay, note: str = "", at: datetime | None = None) -
     at = at or timezone.now()
     if at < stay.admitted_at:
         raise ValidationError(_("Discharge cannot be before admission."))
-    _move(bed, to=BedStatus.HOUSEKEEPING, kind=Kind.DISCHARGE, actor=user, stay=stay,
-          reason=note, at=at)
+    _move(
+        bed,
+        to=BedStatus.HOUSEKEEPING,
+        kind=Kind.DISCHARGE,
+        actor=user,
+        stay=stay,
+        reason=note,
+        at=at,
+    )
     stay.discharged_at = at
     stay.discharged_by = user
     stay.discharge_note = note.strip()[:300]
     stay.save(update_fields=["discharged_at", "discharged_by", "discharge_note"])
     if stay.requester is not None:
-        notify(stay.requester, "hospital.review_request",
-               {"patient": stay.patient_name, "hospital": stay.organisation.name},
-               url=reverse("hospital:stay", args=[stay.pk]), target=stay)
+        notify(
+            stay.requester,
+            "hospital.review_request",
+            {"patient": stay.patient_name, "hospital": stay.organisation.name},
+            url=reverse("hospital:stay", args=[stay.pk]),
+            target=stay,
+        )
     return stay
 
 
@@ -566,9 +773,10 @@ def mark_cleaned(*, user, bed: Bed) -> Bed:
     """Housekeeping done: the bed is free (and offered to the waiting list)."""
     bed = _staff_bed(user, bed)
     if bed.status != BedStatus.HOUSEKEEPING:
-        raise ValidationError(_("Only a bed in housekeeping can be marked clean (bed %(bed)s "
-                                "is %(status)s).") % {"bed": bed.label,
-                                                      "status": bed.get_status_display().lower()})
+        raise ValidationError(
+            _("Only a bed in housekeeping can be marked clean (bed %(bed)s is %(status)s).")
+            % {"bed": bed.label, "status": bed.get_status_display().lower()}
+        )
     _move(bed, to=BedStatus.FREE, kind=Kind.CLEANED, actor=user)
     _after_free(bed, actor=user)
     return bed
@@ -612,9 +820,9 @@ def set_expected_discharge(*, user, stay: Stay, when: datetime | None) -> Stay:
 
 # --- set-up ------------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def create_ward(*, user, organisation: Organisation, name: str, kind: str,
-                floor: str = "") -> Ward:
+def create_ward(*, user, organisation: Organisation, name: str, kind: str, floor: str = "") -> Ward:
     require(user, "hospital.manage_beds", organisation)
     if kind not in WardKind.values:
         raise ValidationError({"kind": _("Choose a ward type.")})
@@ -624,18 +832,39 @@ def create_ward(*, user, organisation: Organisation, name: str, kind: str,
 
 
 @transaction.atomic
-def add_bed(*, user, ward: Ward, label: str, features: list[str] | tuple[str, ...] = (),
-            room=None, at: datetime | None = None) -> Bed:
+def add_bed(
+    *,
+    user,
+    ward: Ward,
+    label: str,
+    features: list[str] | tuple[str, ...] = (),
+    room=None,
+    at: datetime | None = None,
+) -> Bed:
     require(user, "hospital.manage_beds", ward.organisation)
     if Bed.objects.filter(ward=ward, label=label).exists():
         raise ValidationError({"label": _("This ward already has a bed with that label.")})
     flags = {FEATURE_FIELDS[Feature(f)]: True for f in features}
     at = at or timezone.now()
-    bed = Bed.objects.create(organisation_id=ward.organisation_id, ward=ward, room=room,
-                             label=label, status=BedStatus.FREE, status_changed_at=at, **flags)
-    BedMovement.objects.create(organisation_id=ward.organisation_id, bed=bed, ward=ward, at=at,
-                               kind=Kind.CREATED, from_status="", to_status=BedStatus.FREE,
-                               actor=user)
+    bed = Bed.objects.create(
+        organisation_id=ward.organisation_id,
+        ward=ward,
+        room=room,
+        label=label,
+        status=BedStatus.FREE,
+        status_changed_at=at,
+        **flags,
+    )
+    BedMovement.objects.create(
+        organisation_id=ward.organisation_id,
+        bed=bed,
+        ward=ward,
+        at=at,
+        kind=Kind.CREATED,
+        from_status="",
+        to_status=BedStatus.FREE,
+        actor=user,
+    )
     _count(ward.pk, plus=BedStatus.FREE, at=at)
     _announce(bed)
     return bed

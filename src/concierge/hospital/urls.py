@@ -16,8 +16,11 @@ urlpatterns = [
     path("manage/<slug:slug>/", views.manage, name="manage"),
     path("manage/<slug:slug>/reports/", views.reports, name="reports"),
     path("manage/<slug:slug>/model/", views.model_card, name="model_card"),
-    path("manage/<slug:slug>/reviews/<int:rating_id>/<slug:action>/", views.moderate_review,
-         name="moderate_review"),
+    path(
+        "manage/<slug:slug>/reviews/<int:rating_id>/<slug:action>/",
+        views.moderate_review,
+        name="moderate_review",
+    ),
     path("wards/<int:pk>/", views.ward_board, name="ward"),
     path("beds/<int:pk>/admit/", views.admit_walk_in, name="admit"),
     path("beds/<int:pk>/<slug:action>/", views.bed_action, name="bed_action"),

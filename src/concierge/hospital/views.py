@@ -48,26 +48,44 @@ def _flash_error(request, exc: ValidationError) -> None:
 
 # --- public ------------------------------------------------------------------------------------
 
+
 def _dashboard_context(request) -> dict:
     services.expire_due_holds()  # the check on read; the cron task does the rest
     form = AvailabilityFilterForm(request.GET or None, places=selectors.cities())
-    filters = form.filters() if request.GET else {"city": "", "district": "", "ward_kind": "",
-                                                  "feature": "", "sort": "free"}
+    filters = (
+        form.filters()
+        if request.GET
+        else {"city": "", "district": "", "ward_kind": "", "feature": "", "sort": "free"}
+    )
     hospitals = selectors.availability(**filters)
     recommended = []
     if filters["ward_kind"] or filters["feature"]:
         recommended = selectors.recommendations(
-            ward_kind=filters["ward_kind"], feature=filters["feature"], city=filters["city"],
-            district=filters["district"], limit=3)
-    totals = {"free": sum(h.totals.free for h in hospitals),
-              "total": sum(h.totals.total for h in hospitals),
-              "tomorrow": sum(h.expected_free_tomorrow for h in hospitals)}
+            ward_kind=filters["ward_kind"],
+            feature=filters["feature"],
+            city=filters["city"],
+            district=filters["district"],
+            limit=3,
+        )
+    totals = {
+        "free": sum(h.totals.free for h in hospitals),
+        "total": sum(h.totals.total for h in hospitals),
+        "tomorrow": sum(h.expected_free_tomorrow for h in hospitals),
+    }
     page = Paginator(hospitals, PER_PAGE).get_page(request.GET.get("page"))
     filter_query = request.GET.copy()
     filter_query.pop("page", None)
-    return {"form": form, "hospitals": page.object_list, "page": page, "filters": filters,
-            "totals": totals, "recommended": recommended, "query": request.GET.urlencode(),
-            "filter_query": filter_query.urlencode(), "now": timezone.now()}
+    return {
+        "form": form,
+        "hospitals": page.object_list,
+        "page": page,
+        "filters": filters,
+        "totals": totals,
+        "recommended": recommended,
+        "query": request.GET.urlencode(),
+        "filter_query": filter_query.urlencode(),
+        "now": timezone.now(),
+    }
 
 
 def index(request):
@@ -75,8 +93,9 @@ def index(request):
     ctx = _dashboard_context(request)
     if request.htmx:
         return render(request, "hospital/_availability.html", ctx)
-    ctx["staff_hospitals"] = list(selectors.staff_hospitals(user=request.user)) \
-        if request.user.is_authenticated else []
+    ctx["staff_hospitals"] = (
+        list(selectors.staff_hospitals(user=request.user)) if request.user.is_authenticated else []
+    )
     return render(request, "hospital/index.html", ctx)
 
 
@@ -90,8 +109,8 @@ def hospital_detail(request, slug: str):
         "wards": selectors.ward_counts(hospital=hospital),
         "rating": selectors.review_summary(hospital=hospital),
         "reviews": selectors.published_reviews(hospital=hospital),
-        "is_staff": request.user.is_authenticated and selectors.is_staff_of(
-            user=request.user, hospital=hospital),
+        "is_staff": request.user.is_authenticated
+        and selectors.is_staff_of(user=request.user, hospital=hospital),
     }
     if request.htmx:
         return render(request, "hospital/_hospital_wards.html", ctx)
@@ -100,6 +119,7 @@ def hospital_detail(request, slug: str):
 
 # --- families ----------------------------------------------------------------------------------
 
+
 @login_required
 def book(request, slug: str):
     hospital = selectors.hospital_page_or_404(user=request.user, slug=slug)
@@ -107,19 +127,20 @@ def book(request, slug: str):
     form = BookingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            booking = services.request_bed(user=request.user, organisation=hospital,
-                                           **form.cleaned_data)
+            booking = services.request_bed(
+                user=request.user, organisation=hospital, **form.cleaned_data
+            )
         except ValidationError as exc:
             _form_error(form, exc)
         except PermissionDenied:
             raise Http404 from None
         else:
             if booking.status == booking.Status.HELD:
-                messages.success(request, _("Bed %(bed)s is held for you.")
-                                 % {"bed": booking.bed.label})
+                messages.success(
+                    request, _("Bed %(bed)s is held for you.") % {"bed": booking.bed.label}
+                )
             else:
-                messages.info(request, _("No matching bed is free: you are on the waiting "
-                                         "list."))
+                messages.info(request, _("No matching bed is free: you are on the waiting list."))
             return redirect("hospital:booking", booking.pk)
     return render(request, "hospital/book.html", {"hospital": hospital, "form": form})
 
@@ -127,10 +148,14 @@ def book(request, slug: str):
 @login_required
 def my_bookings(request):
     services.expire_due_holds()
-    return render(request, "hospital/my_bookings.html", {
-        "bookings": selectors.bookings_for_requester(user=request.user)[:100],
-        "stays": selectors.stays_for_requester(user=request.user)[:50],
-    })
+    return render(
+        request,
+        "hospital/my_bookings.html",
+        {
+            "bookings": selectors.bookings_for_requester(user=request.user)[:100],
+            "stays": selectors.stays_for_requester(user=request.user)[:50],
+        },
+    )
 
 
 @login_required
@@ -138,12 +163,17 @@ def booking_detail(request, pk: int):
     services.expire_due_holds()
     booking = selectors.booking_for(user=request.user, pk=pk)
     is_staff = selectors.is_staff_of(user=request.user, hospital=booking.organisation)
-    return render(request, "hospital/booking.html", {
-        "booking": booking, "is_staff": is_staff,
-        "position": selectors.queue_position(booking=booking),
-        "stay": getattr(booking, "stay", None) if booking.status == "admitted" else None,
-        "decline_form": ReasonForm(),
-    })
+    return render(
+        request,
+        "hospital/booking.html",
+        {
+            "booking": booking,
+            "is_staff": is_staff,
+            "position": selectors.queue_position(booking=booking),
+            "stay": getattr(booking, "stay", None) if booking.status == "admitted" else None,
+            "decline_form": ReasonForm(),
+        },
+    )
 
 
 @login_required
@@ -155,16 +185,20 @@ def booking_action(request, pk: int, action: str):
             services.confirm_booking(user=request.user, booking=booking)
             messages.success(request, _("Booking confirmed."))
         elif action == "decline":
-            services.decline_booking(user=request.user, booking=booking,
-                                     reason=request.POST.get("reason", ""))
+            services.decline_booking(
+                user=request.user, booking=booking, reason=request.POST.get("reason", "")
+            )
             messages.success(request, _("Booking declined."))
         elif action == "cancel":
             services.cancel_booking(user=request.user, booking=booking)
             messages.success(request, _("Booking cancelled."))
         elif action == "admit":
             stay = services.admit(user=request.user, booking=booking)
-            messages.success(request, _("%(patient)s admitted to bed %(bed)s.")
-                             % {"patient": stay.patient_name, "bed": stay.bed.label})
+            messages.success(
+                request,
+                _("%(patient)s admitted to bed %(bed)s.")
+                % {"patient": stay.patient_name, "bed": stay.bed.label},
+            )
             return redirect("hospital:ward", stay.bed.ward_id)
         else:
             raise Http404
@@ -179,17 +213,19 @@ def booking_action(request, pk: int, action: str):
 def stay_detail(request, pk: int):
     stay = selectors.stay_for(user=request.user, pk=pk)
     is_staff = selectors.is_staff_of(user=request.user, hospital=stay.organisation)
-    ctx = {"stay": stay, "is_staff": is_staff,
-           "history": selectors.stay_bed_history(stay=stay)}
+    ctx = {"stay": stay, "is_staff": is_staff, "history": selectors.stay_bed_history(stay=stay)}
     if is_staff and stay.is_open:
-        ctx["expected_form"] = ExpectedDischargeForm(initial={
-            "when": stay.expected_discharge_override})
+        ctx["expected_form"] = ExpectedDischargeForm(
+            initial={"when": stay.expected_discharge_override}
+        )
         ctx["transfer_form"] = TransferForm(
-            beds=selectors.free_beds_for_transfer(hospital=stay.organisation))
+            beds=selectors.free_beds_for_transfer(hospital=stay.organisation)
+        )
     return render(request, "hospital/stay.html", ctx)
 
 
 # --- staff -------------------------------------------------------------------------------------
+
 
 @login_required
 def manage_home(request):
@@ -205,31 +241,55 @@ def manage_home(request):
 def manage(request, slug: str):
     services.expire_due_holds()
     hospital = selectors.hospital_for_staff(user=request.user, slug=slug)
-    return render(request, "hospital/manage.html", {
-        "hospital": hospital,
-        "wards": selectors.ward_counts(hospital=hospital),
-        "holds": selectors.open_bookings(hospital=hospital),
-        "waiting": selectors.waiting_list(hospital=hospital),
-        "pending_reviews": selectors.reviews_for_moderation(hospital=hospital),
-        "stays": selectors.open_stays(hospital=hospital)[:200],
-        "decline_form": ReasonForm(),
-    })
+    return render(
+        request,
+        "hospital/manage.html",
+        {
+            "hospital": hospital,
+            "wards": selectors.ward_counts(hospital=hospital),
+            "holds": selectors.open_bookings(hospital=hospital),
+            "waiting": selectors.waiting_list(hospital=hospital),
+            "pending_reviews": selectors.reviews_for_moderation(hospital=hospital),
+            "stays": selectors.open_stays(hospital=hospital)[:200],
+            "decline_form": ReasonForm(),
+        },
+    )
 
 
 def _forecast_chart(forecast) -> Chart:
     fig = go.Figure()
-    fig.add_bar(x=[f.day.isoformat() for f in forecast], y=[f.occupied for f in forecast],
-                name=str(_("Expected occupied")))
-    fig.add_bar(x=[f.day.isoformat() for f in forecast], y=[f.expected_free for f in forecast],
-                name=str(_("Expected free")))
+    fig.add_bar(
+        x=[f.day.isoformat() for f in forecast],
+        y=[f.occupied for f in forecast],
+        name=str(_("Expected occupied")),
+    )
+    fig.add_bar(
+        x=[f.day.isoformat() for f in forecast],
+        y=[f.expected_free for f in forecast],
+        name=str(_("Expected free")),
+    )
     fig.update_layout(barmode="stack")
-    return Chart(fig, _("Ward forecast, next 7 days"),
-                 [_("Day"), _("Expected occupied"), _("Expected free"), _("Likely free"),
-                  _("Chance the ward is full")],
-                 [[f.day.isoformat(), f.occupied, f.expected_free,
-                   "—" if f.likely_free is None else f.likely_free,
-                   "—" if f.chance_full is None else f"{round(100 * f.chance_full)} %"]
-                  for f in forecast])
+    return Chart(
+        fig,
+        _("Ward forecast, next 7 days"),
+        [
+            _("Day"),
+            _("Expected occupied"),
+            _("Expected free"),
+            _("Likely free"),
+            _("Chance the ward is full"),
+        ],
+        [
+            [
+                f.day.isoformat(),
+                f.occupied,
+                f.expected_free,
+                "—" if f.likely_free is None else f.likely_free,
+                "—" if f.chance_full is None else f"{round(100 * f.chance_full)} %",
+            ]
+            for f in forecast
+        ],
+    )
 
 
 @login_required
@@ -238,16 +298,24 @@ def ward_board(request, pk: int):
     ward = selectors.ward_for_staff(user=request.user, pk=pk)
     board = selectors.ward_board(ward=ward)
     counts = {s.value: sum(1 for b in board if b.bed.status == s.value) for s in BedStatus}
-    ctx = {"ward": ward, "hospital": ward.organisation, "board": board, "counts": counts,
-           "now": timezone.now()}
+    ctx = {
+        "ward": ward,
+        "hospital": ward.organisation,
+        "board": board,
+        "counts": counts,
+        "now": timezone.now(),
+    }
     if request.htmx:
         return render(request, "hospital/_board.html", ctx)
     forecast = selectors.ward_forecast(ward=ward)
-    ctx.update({
-        "forecast": forecast, "forecast_chart": _forecast_chart(forecast),
-        "wards": selectors.ward_counts(hospital=ward.organisation),
-        "transfer_beds": list(selectors.free_beds_for_transfer(hospital=ward.organisation)),
-    })
+    ctx.update(
+        {
+            "forecast": forecast,
+            "forecast_chart": _forecast_chart(forecast),
+            "wards": selectors.ward_counts(hospital=ward.organisation),
+            "transfer_beds": list(selectors.free_beds_for_transfer(hospital=ward.organisation)),
+        }
+    )
     return render(request, "hospital/ward.html", ctx)
 
 
@@ -266,10 +334,10 @@ def bed_action(request, pk: int, action: str):
             services.unblock_bed(user=request.user, bed=bed)
             messages.success(request, _("Bed %(bed)s is back in service.") % {"bed": bed.label})
         elif action == "discharge":
-            services.discharge_bed(user=request.user, bed=bed,
-                                   note=request.POST.get("note", ""))
-            messages.success(request, _("Discharged; bed %(bed)s goes to housekeeping.")
-                             % {"bed": bed.label})
+            services.discharge_bed(user=request.user, bed=bed, note=request.POST.get("note", ""))
+            messages.success(
+                request, _("Discharged; bed %(bed)s goes to housekeeping.") % {"bed": bed.label}
+            )
         else:
             raise Http404
     except ValidationError as exc:
@@ -286,17 +354,25 @@ def admit_walk_in(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            stay = services.admit(user=request.user, bed=bed, patient_name=data["patient_name"],
-                                  patient_age=data["patient_age"],
-                                  patient_sex=data["patient_sex"], reason=data["reason"],
-                                  expected_discharge=data["expected_discharge"])
+            stay = services.admit(
+                user=request.user,
+                bed=bed,
+                patient_name=data["patient_name"],
+                patient_age=data["patient_age"],
+                patient_sex=data["patient_sex"],
+                reason=data["reason"],
+                expected_discharge=data["expected_discharge"],
+            )
         except ValidationError as exc:
             _form_error(form, exc)
         except PermissionDenied:
             raise Http404 from None
         else:
-            messages.success(request, _("%(patient)s admitted to bed %(bed)s.")
-                             % {"patient": stay.patient_name, "bed": bed.label})
+            messages.success(
+                request,
+                _("%(patient)s admitted to bed %(bed)s.")
+                % {"patient": stay.patient_name, "bed": bed.label},
+            )
             return redirect("hospital:ward", bed.ward_id)
     return render(request, "hospital/admit.html", {"bed": bed, "form": form})
 
@@ -309,25 +385,32 @@ def stay_action(request, pk: int, action: str):
         raise Http404
     try:
         if action == "transfer":
-            form = TransferForm(request.POST,
-                                beds=selectors.free_beds_for_transfer(hospital=stay.organisation))
+            form = TransferForm(
+                request.POST, beds=selectors.free_beds_for_transfer(hospital=stay.organisation)
+            )
             if not form.is_valid():
                 raise ValidationError(_("Choose a free bed to move the patient to."))
-            stay = services.transfer(user=request.user, stay=stay,
-                                     to_bed=form.cleaned_data["to_bed"],
-                                     reason=form.cleaned_data["reason"])
+            stay = services.transfer(
+                user=request.user,
+                stay=stay,
+                to_bed=form.cleaned_data["to_bed"],
+                reason=form.cleaned_data["reason"],
+            )
             messages.success(request, _("Moved to bed %(bed)s.") % {"bed": stay.bed.label})
         elif action == "expected":
             form = ExpectedDischargeForm(request.POST)
             if not form.is_valid():
                 raise ValidationError(_("Enter a date and time."))
-            services.set_expected_discharge(user=request.user, stay=stay,
-                                            when=form.cleaned_data["when"])
+            services.set_expected_discharge(
+                user=request.user, stay=stay, when=form.cleaned_data["when"]
+            )
             messages.success(request, _("Expected discharge saved."))
         elif action == "discharge":
             services.discharge(user=request.user, stay=stay, note=request.POST.get("note", ""))
-            messages.success(request, _("Discharged; bed %(bed)s goes to housekeeping.")
-                             % {"bed": stay.bed.label})
+            messages.success(
+                request,
+                _("Discharged; bed %(bed)s goes to housekeeping.") % {"bed": stay.bed.label},
+            )
         else:
             raise Http404
     except ValidationError as exc:
@@ -343,12 +426,14 @@ def moderate_review(request, slug: str, rating_id: int, action: str):
     if rating is None or action not in ("publish", "hide"):
         raise Http404
     try:
-        feedback_services.moderate(moderator=request.user, rating=rating,
-                                   publish=action == "publish")
+        feedback_services.moderate(
+            moderator=request.user, rating=rating, publish=action == "publish"
+        )
     except PermissionDenied:
         raise Http404 from None
-    messages.success(request, _("Review published.") if action == "publish"
-                     else _("Review hidden."))
+    messages.success(
+        request, _("Review published.") if action == "publish" else _("Review hidden.")
+    )
     return redirect("hospital:manage", slug)
 
 
@@ -357,22 +442,50 @@ def _report_charts(report) -> list[tuple[str, Chart]]:
     fig = go.Figure()
     for ward in report.wards:
         rows = [r for r in report.rows if r.ward == ward]
-        fig.add_scatter(x=[r.day.isoformat() for r in rows], y=[r.occupancy_pct for r in rows],
-                        mode="lines", name=ward)
+        fig.add_scatter(
+            x=[r.day.isoformat() for r in rows],
+            y=[r.occupancy_pct for r in rows],
+            mode="lines",
+            name=ward,
+        )
     fig.update_yaxes(range=[0, 100], ticksuffix="%")
-    charts.append(("occupancy", Chart(fig, _("Occupancy rate per ward per day"),
-                        [_("Day"), _("Ward"), _("Occupancy %")],
-                        [[r.day.isoformat(), r.ward, r.occupancy_pct] for r in report.rows])))
+    charts.append(
+        (
+            "occupancy",
+            Chart(
+                fig,
+                _("Occupancy rate per ward per day"),
+                [_("Day"), _("Ward"), _("Occupancy %")],
+                [[r.day.isoformat(), r.ward, r.occupancy_pct] for r in report.rows],
+            ),
+        )
+    )
     days = list(report.admissions_per_day)
     fig = go.Figure()
-    fig.add_bar(x=[d.isoformat() for d in days], y=list(report.admissions_per_day.values()),
-                name=str(_("Admissions")))
-    fig.add_bar(x=[d.isoformat() for d in days], y=list(report.discharges_per_day.values()),
-                name=str(_("Discharges")))
-    charts.append(("flow", Chart(fig, _("Admissions and discharges per day"),
-                        [_("Day"), _("Admissions"), _("Discharges")],
-                        [[d.isoformat(), report.admissions_per_day[d],
-                          report.discharges_per_day[d]] for d in days])))
+    fig.add_bar(
+        x=[d.isoformat() for d in days],
+        y=list(report.admissions_per_day.values()),
+        name=str(_("Admissions")),
+    )
+    fig.add_bar(
+        x=[d.isoformat() for d in days],
+        y=list(report.discharges_per_day.values()),
+        name=str(_("Discharges")),
+    )
+    charts.append(
+        (
+            "flow",
+            Chart(
+                fig,
+                _("Admissions and discharges per day"),
+                [_("Day"), _("Admissions"), _("Discharges")],
+                [
+                    [d.isoformat(), report.admissions_per_day[d], report.discharges_per_day[d]]
+                    for d in days
+                ],
+            ),
+        )
+    )
     return charts
 
 
@@ -385,22 +498,41 @@ def reports(request, slug: str):
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
-            f'attachment; filename="{hospital.slug}-occupancy-{report.start}-{report.end}.csv"')
+            f'attachment; filename="{hospital.slug}-occupancy-{report.start}-{report.end}.csv"'
+        )
         writer = csv.writer(response)
-        writer.writerow(["date", "ward", "beds", "occupied_hours", "occupancy_pct",
-                         "admissions", "discharges"])
+        writer.writerow(
+            ["date", "ward", "beds", "occupied_hours", "occupancy_pct", "admissions", "discharges"]
+        )
         for r in report.rows:
-            writer.writerow([r.day.isoformat(), r.ward, r.beds, r.occupied_hours,
-                             r.occupancy_pct, r.admissions, r.discharges])
+            writer.writerow(
+                [
+                    r.day.isoformat(),
+                    r.ward,
+                    r.beds,
+                    r.occupied_hours,
+                    r.occupancy_pct,
+                    r.admissions,
+                    r.discharges,
+                ]
+            )
         return response
-    return render(request, "hospital/reports.html", {
-        "hospital": hospital, "form": form, "report": report, "days": days,
-        "charts": _report_charts(report)})
+    return render(
+        request,
+        "hospital/reports.html",
+        {
+            "hospital": hospital,
+            "form": form,
+            "report": report,
+            "days": days,
+            "charts": _report_charts(report),
+        },
+    )
 
 
 @login_required
 def model_card(request, slug: str):
     hospital = selectors.hospital_for_staff(user=request.user, slug=slug)
-    return render(request, "hospital/model_card.html", {
-        "hospital": hospital, "card": selectors.model_card()})
-
+    return render(
+        request, "hospital/model_card.html", {"hospital": hospital, "card": selectors.model_card()}
+    )

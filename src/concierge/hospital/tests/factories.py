@@ -60,7 +60,8 @@ class BedFactory(factory.django.DjangoModelFactory):
         # Services keep the ward's per-status counters; a bed made here must count too.
         if create:
             Ward.objects.filter(pk=obj.ward_id).update(
-                **{f"{obj.status}_count": F(f"{obj.status}_count") + 1})
+                **{f"{obj.status}_count": F(f"{obj.status}_count") + 1}
+            )
 
 
 def staff_of(hospital, role="staff"):
@@ -68,11 +69,24 @@ def staff_of(hospital, role="staff"):
 
 
 def booking_kwargs(**extra):
-    data = {"ward_kind": WardKind.GENERAL, "patient_name": "Lakshmi Devi", "patient_age": 64,
-            "patient_sex": "F", "reason": "Pneumonia, needs observation"}
+    data = {
+        "ward_kind": WardKind.GENERAL,
+        "patient_name": "Lakshmi Devi",
+        "patient_age": 64,
+        "patient_sex": "F",
+        "reason": "Pneumonia, needs observation",
+    }
     data.update(extra)
     return data
 
 
-__all__ = ["Booking", "BedFactory", "HospitalFactory", "MembershipFactory", "UserFactory",
-           "WardFactory", "booking_kwargs", "staff_of"]
+__all__ = [
+    "Booking",
+    "BedFactory",
+    "HospitalFactory",
+    "MembershipFactory",
+    "UserFactory",
+    "WardFactory",
+    "booking_kwargs",
+    "staff_of",
+]

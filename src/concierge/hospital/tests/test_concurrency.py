@@ -31,8 +31,9 @@ def _race(n_requests: int, n_beds: int):
     def book(user):
         try:
             barrier.wait(timeout=30)
-            services.request_bed(user=user, organisation=hospital,
-                                 **booking_kwargs(ward_kind=WardKind.ICU))
+            services.request_bed(
+                user=user, organisation=hospital, **booking_kwargs(ward_kind=WardKind.ICU)
+            )
         except BaseException as exc:  # noqa: BLE001 — reported below
             errors.append(exc)
         finally:
@@ -75,8 +76,14 @@ def test_concurrent_admissions_into_one_bed_give_one_stay():
     def admit(nurse, i):
         try:
             barrier.wait(timeout=30)
-            services.admit(user=nurse, bed=bed, patient_name=f"Patient {i}", patient_age=40,
-                           patient_sex="F", reason="x")
+            services.admit(
+                user=nurse,
+                bed=bed,
+                patient_name=f"Patient {i}",
+                patient_age=40,
+                patient_sex="F",
+                reason="x",
+            )
             outcomes.append("ok")
         except Exception as exc:  # noqa: BLE001
             outcomes.append(type(exc).__name__)

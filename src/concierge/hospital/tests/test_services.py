@@ -42,8 +42,9 @@ def family():
 
 
 def events(user):
-    return list(Notification.objects.filter(recipient=user).order_by("pk")
-                .values_list("event", flat=True))
+    return list(
+        Notification.objects.filter(recipient=user).order_by("pk").values_list("event", flat=True)
+    )
 
 
 def statuses(bed):
@@ -71,17 +72,31 @@ def test_full_journey_hold_confirm_admit_discharge_clean(hospital, ward, nurse, 
     services.mark_cleaned(user=nurse, bed=bed)
     bed.refresh_from_db()
     assert bed.status == BedStatus.FREE
-    assert statuses(bed) == [("free", "reserved"), ("reserved", "occupied"),
-                             ("occupied", "housekeeping"), ("housekeeping", "free")]
-    assert events(family) == ["hospital.bed_held", "hospital.booking_confirmed",
-                              "hospital.admitted", "hospital.review_request"]
+    assert statuses(bed) == [
+        ("free", "reserved"),
+        ("reserved", "occupied"),
+        ("occupied", "housekeeping"),
+        ("housekeeping", "free"),
+    ]
+    assert events(family) == [
+        "hospital.bed_held",
+        "hospital.booking_confirmed",
+        "hospital.admitted",
+        "hospital.review_request",
+    ]
 
 
 def test_walk_in_admit_transfer_and_bed_history(hospital, ward, nurse):
     icu = WardFactory(organisation=hospital, kind=WardKind.ICU)
     bed, icu_bed = BedFactory(ward=ward), BedFactory(ward=icu)
-    stay = services.admit(user=nurse, bed=bed, patient_name="Ravi S", patient_age=40,
-                          patient_sex="M", reason="Fracture")
+    stay = services.admit(
+        user=nurse,
+        bed=bed,
+        patient_name="Ravi S",
+        patient_age=40,
+        patient_sex="M",
+        reason="Fracture",
+    )
     services.transfer(user=nurse, stay=stay, to_bed=icu_bed, reason="deteriorating")
     bed.refresh_from_db()
     icu_bed.refresh_from_db()
@@ -91,16 +106,19 @@ def test_walk_in_admit_transfer_and_bed_history(hospital, ward, nurse):
     assert [m.bed for m in history] == [bed, icu_bed]
 
 
-@pytest.mark.parametrize("status, action, message", [
-    ("free", "discharge_bed", "only an occupied bed"),
-    ("free", "mark_cleaned", "Only a bed in housekeeping"),
-    ("occupied", "mark_cleaned", "Only a bed in housekeeping"),
-    ("occupied", "block_bed", "only a free bed or one in housekeeping"),
-    ("reserved", "block_bed", "only a free bed or one in housekeeping"),
-    ("blocked", "mark_cleaned", "Only a bed in housekeeping"),
-    ("free", "unblock_bed", "is not blocked"),
-    ("housekeeping", "discharge_bed", "only an occupied bed"),
-])
+@pytest.mark.parametrize(
+    "status, action, message",
+    [
+        ("free", "discharge_bed", "only an occupied bed"),
+        ("free", "mark_cleaned", "Only a bed in housekeeping"),
+        ("occupied", "mark_cleaned", "Only a bed in housekeeping"),
+        ("occupied", "block_bed", "only a free bed or one in housekeeping"),
+        ("reserved", "block_bed", "only a free bed or one in housekeeping"),
+        ("blocked", "mark_cleaned", "Only a bed in housekeeping"),
+        ("free", "unblock_bed", "is not blocked"),
+        ("housekeeping", "discharge_bed", "only an occupied bed"),
+    ],
+)
 def test_forbidden_bed_transitions_are_clear_errors(ward, nurse, status, action, message):
     bed = BedFactory(ward=ward, status=status)
     kwargs = {"reason": "broken rail"} if action == "block_bed" else {}
@@ -117,8 +135,9 @@ def test_booking_a_blocked_bed_is_impossible(hospital, ward, nurse, family):
     booking = services.request_bed(user=family, organisation=hospital, **booking_kwargs())
     assert booking.status == Booking.Status.WAITING and booking.bed is None
     with pytest.raises(ValidationError, match="Blocked|blocked"):
-        services.admit(user=nurse, bed=bed, patient_name="A B", patient_age=3, patient_sex="F",
-                       reason="x")
+        services.admit(
+            user=nurse, bed=bed, patient_name="A B", patient_age=3, patient_sex="F", reason="x"
+        )
     services.unblock_bed(user=nurse, bed=bed)  # frees it: offered to the waiting list
     booking.refresh_from_db()
     assert booking.status == Booking.Status.HELD and booking.bed == bed
@@ -129,8 +148,9 @@ def test_walk_in_into_a_reserved_bed_is_refused(hospital, ward, nurse, family):
     bed = BedFactory(ward=ward)
     services.request_bed(user=family, organisation=hospital, **booking_kwargs())
     with pytest.raises(ValidationError, match="held for a booking"):
-        services.admit(user=nurse, bed=bed, patient_name="A B", patient_age=30,
-                       patient_sex="F", reason="x")
+        services.admit(
+            user=nurse, bed=bed, patient_name="A B", patient_age=30, patient_sex="F", reason="x"
+        )
 
 
 def test_hold_expires_frees_bed_and_tells_requester(hospital, ward, family):
@@ -161,12 +181,15 @@ def test_expired_hold_goes_to_the_next_in_the_queue(hospital, ward, family):
 def test_waiting_list_orders_by_urgency_then_time(hospital, ward, nurse):
     bed = BedFactory(ward=ward, status=BedStatus.HOUSEKEEPING)
     users = [UserFactory() for _ in range(3)]
-    routine = services.request_bed(user=users[0], organisation=hospital,
-                                   **booking_kwargs(urgency=Urgency.ROUTINE))
-    urgent_early = services.request_bed(user=users[1], organisation=hospital,
-                                        **booking_kwargs(urgency=Urgency.URGENT))
-    urgent_late = services.request_bed(user=users[2], organisation=hospital,
-                                       **booking_kwargs(urgency=Urgency.URGENT))
+    routine = services.request_bed(
+        user=users[0], organisation=hospital, **booking_kwargs(urgency=Urgency.ROUTINE)
+    )
+    urgent_early = services.request_bed(
+        user=users[1], organisation=hospital, **booking_kwargs(urgency=Urgency.URGENT)
+    )
+    urgent_late = services.request_bed(
+        user=users[2], organisation=hospital, **booking_kwargs(urgency=Urgency.URGENT)
+    )
     assert list(selectors.waiting_list(hospital=hospital)) == [urgent_early, urgent_late, routine]
     assert selectors.queue_position(booking=routine) == 3
     services.mark_cleaned(user=nurse, bed=bed)
@@ -178,8 +201,9 @@ def test_waiting_list_orders_by_urgency_then_time(hospital, ward, nurse):
 def test_feature_requests_only_match_beds_with_the_feature(hospital, ward, nurse, family):
     plain = BedFactory(ward=ward)
     oxygen = BedFactory(ward=ward, has_oxygen=True, status=BedStatus.HOUSEKEEPING)
-    booking = services.request_bed(user=family, organisation=hospital,
-                                   **booking_kwargs(feature="oxygen"))
+    booking = services.request_bed(
+        user=family, organisation=hospital, **booking_kwargs(feature="oxygen")
+    )
     assert booking.status == Booking.Status.WAITING  # the plain free bed does not do
     services.mark_cleaned(user=nurse, bed=oxygen)
     booking.refresh_from_db()
@@ -228,9 +252,11 @@ def test_strangers_cannot_operate(hospital, ward, family):
 def test_bad_booking_input_is_a_field_error_and_writes_nothing(hospital, ward, family):
     BedFactory(ward=ward)
     with pytest.raises(ValidationError) as exc:
-        services.request_bed(user=family, organisation=hospital,
-                             **booking_kwargs(patient_age=300, patient_name=" ",
-                                              ward_kind="spa"))
+        services.request_bed(
+            user=family,
+            organisation=hospital,
+            **booking_kwargs(patient_age=300, patient_name=" ", ward_kind="spa"),
+        )
     assert set(exc.value.message_dict) == {"patient_age", "patient_name", "ward_kind"}
     assert not Booking.objects.exists()
 
@@ -255,27 +281,36 @@ def test_movements_are_append_only(ward, nurse):
 
 def test_staff_expected_discharge_wins_and_overdue_flag(ward, nurse):
     bed = BedFactory(ward=ward)
-    stay = services.admit(user=nurse, bed=bed, patient_name="Meena K", patient_age=70,
-                          patient_sex="F", reason="Stroke",
-                          at=timezone.now() - timedelta(days=10))
+    stay = services.admit(
+        user=nurse,
+        bed=bed,
+        patient_name="Meena K",
+        patient_age=70,
+        patient_sex="F",
+        reason="Stroke",
+        at=timezone.now() - timedelta(days=10),
+    )
     Stay.objects.filter(pk=stay.pk).update(
         predicted_discharge_at=stay.admitted_at + timedelta(days=4),
         predicted_low_at=stay.admitted_at + timedelta(days=2),
-        predicted_high_at=stay.admitted_at + timedelta(days=6))
+        predicted_high_at=stay.admitted_at + timedelta(days=6),
+    )
     stay.refresh_from_db()
     assert stay.is_overdue
     when = timezone.now() + timedelta(days=2)
     stay = services.set_expected_discharge(user=nurse, stay=stay, when=when)
     assert stay.expected_discharge_at == when and not stay.is_overdue
     with pytest.raises(ValidationError):
-        services.set_expected_discharge(user=nurse, stay=stay,
-                                        when=stay.admitted_at - timedelta(days=1))
+        services.set_expected_discharge(
+            user=nurse, stay=stay, when=stay.admitted_at - timedelta(days=1)
+        )
 
 
 def test_discharge_twice_is_refused(ward, nurse):
     bed = BedFactory(ward=ward)
-    stay = services.admit(user=nurse, bed=bed, patient_name="X Y", patient_age=5,
-                          patient_sex="M", reason="Asthma")
+    stay = services.admit(
+        user=nurse, bed=bed, patient_name="X Y", patient_age=5, patient_sex="M", reason="Asthma"
+    )
     services.discharge(user=nurse, stay=stay)
     with pytest.raises(ValidationError, match="already been discharged"):
         services.discharge(user=nurse, stay=stay)
@@ -283,10 +318,12 @@ def test_discharge_twice_is_refused(ward, nurse):
 
 def test_transfer_to_an_occupied_bed_is_refused(ward, nurse):
     a, b = BedFactory(ward=ward), BedFactory(ward=ward)
-    stay = services.admit(user=nurse, bed=a, patient_name="X Y", patient_age=5,
-                          patient_sex="M", reason="Asthma")
-    services.admit(user=nurse, bed=b, patient_name="P Q", patient_age=50, patient_sex="F",
-                   reason="Fever")
+    stay = services.admit(
+        user=nurse, bed=a, patient_name="X Y", patient_age=5, patient_sex="M", reason="Asthma"
+    )
+    services.admit(
+        user=nurse, bed=b, patient_name="P Q", patient_age=50, patient_sex="F", reason="Fever"
+    )
     with pytest.raises(ValidationError, match="not free"):
         services.transfer(user=nurse, stay=stay, to_bed=b)
     a.refresh_from_db()
@@ -298,8 +335,9 @@ def test_ward_counters_follow_every_movement(hospital, ward, nurse, family):
     booking = services.request_bed(user=family, organisation=hospital, **booking_kwargs())
     stay = services.admit(user=nurse, booking=booking)
     services.block_bed(user=nurse, bed=beds[2], reason="repair")
-    services.transfer(user=nurse, stay=stay,
-                      to_bed=BedFactory(ward=WardFactory(organisation=hospital)))
+    services.transfer(
+        user=nurse, stay=stay, to_bed=BedFactory(ward=WardFactory(organisation=hospital))
+    )
     services.discharge(user=nurse, stay=stay)
     from django.db.models import Count
 
@@ -307,8 +345,7 @@ def test_ward_counters_follow_every_movement(hospital, ward, nurse, family):
 
     for w in Ward.objects.filter(organisation=hospital):
         actual = dict(Bed.objects.filter(ward=w).values_list("status").annotate(Count("id")))
-        kept = {s: getattr(w, f"{s}_count") for s in BedStatus.values
-                if getattr(w, f"{s}_count")}
+        kept = {s: getattr(w, f"{s}_count") for s in BedStatus.values if getattr(w, f"{s}_count")}
         assert kept == actual
     services.recount_wards()
     ward.refresh_from_db()

@@ -31,8 +31,14 @@ def world():
     BedFactory(ward=general, status=BedStatus.OCCUPIED)
     BedFactory(ward=icu, has_ventilator=True)
     BedFactory.create_batch(2, ward=WardFactory(organisation=pune, kind=WardKind.ICU))
-    return {"chennai": chennai, "pune": pune, "general": general, "icu": icu,
-            "nurse": staff_of(chennai), "family": UserFactory()}
+    return {
+        "chennai": chennai,
+        "pune": pune,
+        "general": general,
+        "icu": icu,
+        "nurse": staff_of(chennai),
+        "family": UserFactory(),
+    }
 
 
 def test_public_dashboard_shows_counts_without_login(client, world):
@@ -54,8 +60,9 @@ def test_dashboard_filters_by_place_type_and_feature(client, world):
     assert [h.name for h in r.context["recommended"]] == ["Chennai Care"]
 
 
-def test_dashboard_aggregates_in_a_fixed_number_of_queries(client, world,
-                                                           django_assert_max_num_queries):
+def test_dashboard_aggregates_in_a_fixed_number_of_queries(
+    client, world, django_assert_max_num_queries
+):
     for _ in range(5):
         hospital = HospitalFactory()
         BedFactory.create_batch(3, ward=WardFactory(organisation=hospital))
@@ -74,11 +81,17 @@ def test_htmx_poll_returns_fragment_with_fresh_counts(client, world):
 
 
 def test_public_pages_never_show_patient_details(client, world):
-    services.request_bed(user=world["family"], organisation=world["chennai"],
-                         **booking_kwargs(patient_name="Secret Patient"))
-    for url in (reverse("hospital:index"), reverse("hospital:hospital",
-                                                   args=[world["chennai"].slug]),
-                "/api/hospital/availability", "/api/hospital/capacity"):
+    services.request_bed(
+        user=world["family"],
+        organisation=world["chennai"],
+        **booking_kwargs(patient_name="Secret Patient"),
+    )
+    for url in (
+        reverse("hospital:index"),
+        reverse("hospital:hospital", args=[world["chennai"].slug]),
+        "/api/hospital/availability",
+        "/api/hospital/capacity",
+    ):
         assert "Secret Patient" not in client.get(url).content.decode()
 
 
@@ -87,8 +100,9 @@ def test_book_flow_holds_a_bed(client, world):
     url = reverse("hospital:book", args=[world["chennai"].slug])
     response = client.post(url, {**booking_kwargs(), "urgency": 2, "feature": ""})
     booking = Booking.objects.get()
-    assert response.status_code == 302 and response.url == reverse("hospital:booking",
-                                                                   args=[booking.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "hospital:booking", args=[booking.pk]
+    )
     assert booking.status == "held"
     page = client.get(response.url).content.decode()
     assert "Lakshmi Devi" in page and "Cancel booking" in page
@@ -104,14 +118,17 @@ def test_book_form_errors_stay_on_the_page(client, world):
 
 
 def test_booking_login_required_and_stranger_gets_404(client, world):
-    booking = services.request_bed(user=world["family"], organisation=world["chennai"],
-                                   **booking_kwargs())
+    booking = services.request_bed(
+        user=world["family"], organisation=world["chennai"], **booking_kwargs()
+    )
     url = reverse("hospital:booking", args=[booking.pk])
     assert client.get(url).status_code == 302
     client.force_login(UserFactory())
     assert client.get(url).status_code == 404
-    assert client.post(reverse("hospital:booking_action", args=[booking.pk, "cancel"])
-                       ).status_code == 404
+    assert (
+        client.post(reverse("hospital:booking_action", args=[booking.pk, "cancel"])).status_code
+        == 404
+    )
     client.force_login(staff_of(world["pune"]))  # staff of another hospital
     assert client.get(url).status_code == 404
     client.force_login(world["nurse"])
@@ -121,20 +138,27 @@ def test_booking_login_required_and_stranger_gets_404(client, world):
 def test_staff_pages_are_404_for_strangers(client, world):
     bed = world["general"].beds.first()
     client.force_login(world["family"])
-    for url in (reverse("hospital:manage", args=[world["chennai"].slug]),
-                reverse("hospital:ward", args=[world["general"].pk]),
-                reverse("hospital:reports", args=[world["chennai"].slug]),
-                reverse("hospital:admit", args=[bed.pk])):
+    for url in (
+        reverse("hospital:manage", args=[world["chennai"].slug]),
+        reverse("hospital:ward", args=[world["general"].pk]),
+        reverse("hospital:reports", args=[world["chennai"].slug]),
+        reverse("hospital:admit", args=[bed.pk]),
+    ):
         assert client.get(url).status_code == 404, url
-    assert client.post(reverse("hospital:bed_action", args=[bed.pk, "block"]),
-                       {"reason": "x"}).status_code == 404
+    assert (
+        client.post(
+            reverse("hospital:bed_action", args=[bed.pk, "block"]), {"reason": "x"}
+        ).status_code
+        == 404
+    )
     bed.refresh_from_db()
     assert bed.status == BedStatus.FREE
 
 
 def test_ward_board_journey_confirm_admit_discharge_clean(client, world):
-    booking = services.request_bed(user=world["family"], organisation=world["chennai"],
-                                   **booking_kwargs())
+    booking = services.request_bed(
+        user=world["family"], organisation=world["chennai"], **booking_kwargs()
+    )
     client.force_login(world["nurse"])
     client.post(reverse("hospital:booking_action", args=[booking.pk, "confirm"]))
     client.post(reverse("hospital:booking_action", args=[booking.pk, "admit"]))
@@ -146,8 +170,7 @@ def test_ward_board_journey_confirm_admit_discharge_clean(client, world):
     client.post(reverse("hospital:bed_action", args=[bed.pk, "discharge"]))
     bed.refresh_from_db()
     assert bed.status == BedStatus.HOUSEKEEPING
-    response = client.post(reverse("hospital:bed_action", args=[bed.pk, "discharge"]),
-                           follow=True)
+    response = client.post(reverse("hospital:bed_action", args=[bed.pk, "discharge"]), follow=True)
     assert "only an occupied bed" in response.content.decode()  # a clear error, not a 500
     client.post(reverse("hospital:bed_action", args=[bed.pk, "clean"]))
     bed.refresh_from_db()
@@ -158,8 +181,9 @@ def test_ward_board_queries_do_not_grow_with_beds(client, world, django_assert_m
     nurse = world["nurse"]
     for i in range(12):
         bed = BedFactory(ward=world["general"])
-        services.admit(user=nurse, bed=bed, patient_name=f"P {i}", patient_age=30,
-                       patient_sex="F", reason="x")
+        services.admit(
+            user=nurse, bed=bed, patient_name=f"P {i}", patient_age=30, patient_sex="F", reason="x"
+        )
     client.force_login(nurse)
     with django_assert_max_num_queries(20):
         client.get(reverse("hospital:ward", args=[world["general"].pk]))
@@ -169,18 +193,22 @@ def test_walk_in_admit_form(client, world):
     bed = world["general"].beds.filter(status=BedStatus.FREE).first()
     client.force_login(world["nurse"])
     url = reverse("hospital:admit", args=[bed.pk])
-    bad = client.post(url, {"patient_name": "", "patient_age": 30, "patient_sex": "F",
-                            "reason": "x"})
+    bad = client.post(
+        url, {"patient_name": "", "patient_age": 30, "patient_sex": "F", "reason": "x"}
+    )
     assert bad.status_code == 200 and bad.context["form"].errors
-    ok = client.post(url, {"patient_name": "Walk In", "patient_age": 30, "patient_sex": "F",
-                           "reason": "Chest pain"})
+    ok = client.post(
+        url,
+        {"patient_name": "Walk In", "patient_age": 30, "patient_sex": "F", "reason": "Chest pain"},
+    )
     assert ok.status_code == 302
     assert Stay.objects.get().patient_name == "Walk In"
 
 
 def test_review_after_discharge_is_moderated_then_public(client, world):
-    booking = services.request_bed(user=world["family"], organisation=world["chennai"],
-                                   **booking_kwargs())
+    booking = services.request_bed(
+        user=world["family"], organisation=world["chennai"], **booking_kwargs()
+    )
     stay = services.admit(user=world["nurse"], booking=booking)
     assert not stay.can_be_rated_by(world["family"])  # not before discharge
     services.discharge(user=world["nurse"], stay=stay)
@@ -193,15 +221,18 @@ def test_review_after_discharge_is_moderated_then_public(client, world):
     from django.contrib.contenttypes.models import ContentType
 
     ct = ContentType.objects.get_for_model(Stay)
-    client.post(reverse("feedback:rate", args=[ct.pk, stay.pk]),
-                {"score": 4, "comment": "Kind nurses in the general ward."})
+    client.post(
+        reverse("feedback:rate", args=[ct.pk, stay.pk]),
+        {"score": 4, "comment": "Kind nurses in the general ward."},
+    )
     rating = Rating.objects.get()
     assert rating.status == Rating.Status.PENDING
     public = reverse("hospital:hospital", args=[world["chennai"].slug])
     assert "Kind nurses" not in client.get(public).content.decode()
     client.force_login(world["nurse"])
-    client.post(reverse("hospital:moderate_review",
-                        args=[world["chennai"].slug, rating.pk, "publish"]))
+    client.post(
+        reverse("hospital:moderate_review", args=[world["chennai"].slug, rating.pk, "publish"])
+    )
     client.logout()
     assert "Kind nurses" in client.get(public).content.decode()
 
@@ -209,16 +240,24 @@ def test_review_after_discharge_is_moderated_then_public(client, world):
 def test_reports_and_csv(client, world):
     nurse = world["nurse"]
     bed = world["general"].beds.filter(status=BedStatus.FREE).first()
-    stay = services.admit(user=nurse, bed=bed, patient_name="R", patient_age=30,
-                          patient_sex="F", reason="x", at=timezone.now() - timedelta(days=2))
+    stay = services.admit(
+        user=nurse,
+        bed=bed,
+        patient_name="R",
+        patient_age=30,
+        patient_sex="F",
+        reason="x",
+        at=timezone.now() - timedelta(days=2),
+    )
     services.discharge(user=nurse, stay=stay)
     client.force_login(nurse)
     page = client.get(reverse("hospital:reports", args=[world["chennai"].slug]))
     assert page.status_code == 200
     report = page.context["report"]
     assert report.discharges == 1 and 1.9 < report.average_los_days < 2.1
-    csv = client.get(reverse("hospital:reports", args=[world["chennai"].slug]),
-                     {"days": 7, "format": "csv"}).content.decode()
+    csv = client.get(
+        reverse("hospital:reports", args=[world["chennai"].slug]), {"days": 7, "format": "csv"}
+    ).content.decode()
     assert csv.splitlines()[0].startswith("date,ward,beds,occupied_hours")
     assert len(csv.splitlines()) == 1 + 7 * 2  # 7 days × 2 wards
 
@@ -233,8 +272,9 @@ def test_occupancy_report_counts_hours_from_movements(world):
     from datetime import datetime
 
     start = datetime.combine(day, datetime.min.time(), tzinfo=tz) + timedelta(hours=6)
-    stay = services.admit(user=nurse, bed=bed, patient_name="R", patient_age=30,
-                          patient_sex="F", reason="x", at=start)
+    stay = services.admit(
+        user=nurse, bed=bed, patient_name="R", patient_age=30, patient_sex="F", reason="x", at=start
+    )
     services.discharge(user=nurse, stay=stay, at=start + timedelta(hours=12))
     report = occupancy_report(hospital=world["chennai"], days=7)
     row = next(r for r in report.rows if r.day == day and r.ward == "ICU")
@@ -259,8 +299,14 @@ def test_admission_stores_the_los_prediction_and_forecast_uses_it(client, world)
     from concierge.hospital import selectors
 
     bed = world["general"].beds.filter(status=BedStatus.FREE).first()
-    stay = services.admit(user=world["nurse"], bed=bed, patient_name="P Q", patient_age=70,
-                          patient_sex="F", reason="Heart failure 428.0")
+    stay = services.admit(
+        user=world["nurse"],
+        bed=bed,
+        patient_name="P Q",
+        patient_age=70,
+        patient_sex="F",
+        reason="Heart failure 428.0",
+    )
     if selectors.model_card() is None:
         pytest.skip("the LOS package is not installed")
     assert stay.predicted_low_at <= stay.predicted_discharge_at <= stay.predicted_high_at
