@@ -521,8 +521,12 @@ def main() -> None:
     parser.add_argument("--race-requests", type=int, default=500)
     parser.add_argument("--race-beds", type=int, default=10)
     parser.add_argument("--race-workers", type=int, default=500)
-    parser.add_argument("--years", type=float, default=None,
-                        help="years of bed movements to generate (default 5; 0.25 with --quick)")
+    parser.add_argument(
+        "--years",
+        type=float,
+        default=None,
+        help="years of bed movements to generate (default 5; 0.25 with --quick)",
+    )
     args = parser.parse_args()
     if args.quick:
         hospitals, beds, years, dash_n, push_n = 20, 2_000, 0.25, 30, 5
