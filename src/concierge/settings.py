@@ -302,9 +302,8 @@ STATICFILES_FINDERS = [
 FORM_RENDERER = "concierge.core.forms.BootstrapFormRenderer"
 
 # --- tests ----------------------------------------------------------------------------------
-TESTING = os.environ.get("CONCIERGE_TESTING") == "1" or "pytest" in (
-    sys.argv[0] if sys.argv else ""
-)
+# pytest (and its xdist workers, whose argv is "-c") imports pytest before the settings.
+TESTING = os.environ.get("CONCIERGE_TESTING") == "1" or "pytest" in sys.modules
 if TESTING:
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
