@@ -310,3 +310,10 @@ if TESTING:
     LOGGING["root"]["level"] = "WARNING"
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", "/tmp/concierge-test-media"))
+    if REDIS_URL:
+        # Each xdist worker gets its own Redis database, so one worker's cache.clear()
+        # (FLUSHDB) cannot wipe another's rate-limit counters mid-test.
+        _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+        _test_redis = f"{REDIS_URL.rsplit('/', 1)[0]}/{1 + _worker % 15}"
+        CACHES["default"]["LOCATION"] = _test_redis
+        CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [_test_redis]
