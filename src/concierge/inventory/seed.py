@@ -320,7 +320,9 @@ def run(*, stdout) -> None:
                             unit_price=item.price,
                             reason="customer changed mind",
                             user=shop,
-                            created_at=datetime.combine(on, time(18, 0), tz),
+                            created_at=min(
+                                datetime.combine(on, time(18, 0), tz), now - timedelta(minutes=1)
+                            ),
                         )
                     )
     Movement.objects.bulk_create(moves, batch_size=2000)
