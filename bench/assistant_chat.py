@@ -108,7 +108,13 @@ def start_server(tmp: Path, port: int) -> subprocess.Popen:
     raise RuntimeError("server did not start; see server.log")
 
 
-async def visitor(url: str, n_questions: int, rng: random.Random, stats: dict) -> None:
+async def visitor(
+    url: str,
+    n_questions: int,
+    rng: random.Random,
+    stats: dict,
+    think: tuple[float, float] = (1.0, 3.0),
+) -> None:
     import websockets
 
     headers = {"Origin": url.replace("ws://", "http://").split("/ws/")[0]}
@@ -122,7 +128,7 @@ async def visitor(url: str, n_questions: int, rng: random.Random, stats: dict) -
                 pass
             stats["connect"].append(time.perf_counter() - t0)
             for _ in range(n_questions):
-                await asyncio.sleep(rng.uniform(1.0, 3.0))  # reading and typing
+                await asyncio.sleep(rng.uniform(*think))  # reading and typing
                 sent = time.perf_counter()
                 await ws.send(json.dumps({"type": "message", "text": rng.choice(QUESTIONS)}))
                 while True:
@@ -141,7 +147,13 @@ async def visitor(url: str, n_questions: int, rng: random.Random, stats: dict) -
 
 async def run(port: int, conversations: int, questions: int) -> dict:
     url = f"ws://127.0.0.1:{port}/ws/assistant/acme-support/"
-    stats: dict = {"latency": [], "connect": [], "errors": []}
+    # A running server is warm: load the engine, the language model and the answer texts
+    # with a few untimed questions first (a cold process takes seconds for its first answer).
+    warm: dict = {"latency": [], "connect": [], "errors": []}
+    await asyncio.gather(
+        *(visitor(url, 2, random.Random(i), warm, think=(0.0, 0.1)) for i in range(3))
+    )
+    stats: dict = {"latency": [], "connect": [], "errors": [], "warmup_ms": warm["latency"]}
     rng = random.Random(42)
     started = time.perf_counter()
     tasks = []
@@ -197,6 +209,14 @@ def main() -> None:
             ("connect + greeting p95 (ms)", f"{pct(con, 95):.1f}"),
             ("answers per second", f"{len(lat) / stats['wall']:.1f}"),
             ("wall time (s)", f"{stats['wall']:.1f}"),
+            (
+                "first (cold) answer, untimed warm-up (ms)",
+                f"{stats['warmup_ms'][0] * 1000 if stats['warmup_ms'] else float('nan'):.0f}",
+            ),
+            (
+                "load average at the end (1 min)",
+                f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+            ),
             ("target", "0 errors, p95 <= 200 ms"),
         ]
         width = max(len(r[0]) for r in rows)

@@ -180,7 +180,7 @@ class VisitorChatConsumer(ConciergeConsumer):
             "status": conv.status,
             "language": conv.language,
             "script": conv.script,
-            "languages": selectors.settings_for(organisation=conv.organisation).language_list,
+            "languages": selectors.settings_for_chat(organisation=conv.organisation).language_list,
             "labels": selectors.widget_labels(language=conv.language),
             "messages": [
                 selectors.message_payload(m) for m in selectors.history(conversation=conv)

@@ -633,7 +633,9 @@ def start_conversation(
 ) -> Conversation:
     """A new chat, greeted in the visitor's language (their choice, their profile, or the
     organisation's default)."""
-    settings_obj = ensure_settings(organisation=organisation)
+    settings_obj = selectors.settings_for_chat(organisation=organisation)
+    if settings_obj.pk is None:
+        settings_obj = ensure_settings(organisation=organisation)
     if not settings_obj.is_enabled:
         raise PermissionDenied(_("The chat is switched off for this organisation."))
     allowed = settings_obj.language_list
