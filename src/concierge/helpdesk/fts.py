@@ -89,8 +89,11 @@ class Hit:
     snippet: str  # HTML-safe, with <mark> around matched words
 
 
+_MARKUP = re.compile(r"\*\*|__|`+|^#+\s*|\[|\]\([^)]*\)", re.M)
+
+
 def _safe_snippet(raw: str) -> str:
-    text = html.escape(raw or "")
+    text = html.escape(_MARKUP.sub("", raw or ""))
     return text.replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")
 
 

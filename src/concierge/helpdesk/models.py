@@ -446,7 +446,6 @@ class Ticket(models.Model):
     )
 
     class Meta:
-        ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "number"], name="helpdesk_ticket_unique_number"
@@ -462,6 +461,20 @@ class Ticket(models.Model):
             models.Index(fields=["queue", "status", "-updated_at"], name="hd_ticket_queue"),
             models.Index(fields=["customer", "-created_at"], name="hd_ticket_customer"),
             models.Index(fields=["organisation", "status", "resolution_due"], name="hd_ticket_due"),
+            # the agent views sort by recency or by due date without a sort step
+            models.Index(
+                fields=["organisation", "is_spam", "-updated_at"], name="hd_ticket_org_recent"
+            ),
+            models.Index(
+                fields=["assignee", "is_spam", "-updated_at"], name="hd_ticket_assignee_recent"
+            ),
+            models.Index(
+                fields=["organisation", "is_spam", "first_response_due", "resolution_due"],
+                name="hd_ticket_org_due",
+            ),
+            models.Index(
+                fields=["organisation", "assignee", "status"], name="hd_ticket_org_unassigned"
+            ),
         ]
 
     def __str__(self) -> str:

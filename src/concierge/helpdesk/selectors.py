@@ -765,35 +765,32 @@ class DashboardFigures:
     awaiting_me: int = 0
 
 
+DASHBOARD_CAP = 999
+
+
+def _capped(qs) -> int:
+    """Exact up to DASHBOARD_CAP, then DASHBOARD_CAP + 1 (shown as "999+")."""
+    return qs.order_by()[: DASHBOARD_CAP + 1].count()
+
+
 def dashboard_figures(*, user, organisation: Organisation) -> DashboardFigures:
     figs = DashboardFigures()
+    open_tickets = Ticket.objects.filter(
+        organisation=organisation, is_spam=False, status__in=Ticket.OPEN_STATUSES
+    )
     if is_agent(user=user, organisation=organisation):
-        now = timezone.now()
-        soon = now + timedelta(hours=4)
-        agg = Ticket.objects.filter(
-            organisation=organisation, is_spam=False, status__in=Ticket.OPEN_STATUSES
-        ).aggregate(
-            mine=Count("pk", filter=Q(assignee=user)),
-            unassigned=Count("pk", filter=Q(assignee__isnull=True)),
-            breaching=Count(
-                "pk",
-                filter=Q(assignee=user)
-                & ~Q(status=Ticket.Status.PENDING)
-                & (
-                    Q(first_response_at__isnull=True, first_response_due__lte=soon)
-                    | Q(resolution_due__lte=soon)
-                ),
-            ),
-        )
-        figs.my_open, figs.unassigned, figs.breaching = (
-            agg["mine"],
-            agg["unassigned"],
-            agg["breaching"],
+        soon = timezone.now() + timedelta(hours=4)
+        mine = open_tickets.filter(assignee=user)
+        figs.my_open = _capped(mine)
+        figs.unassigned = _capped(open_tickets.filter(assignee__isnull=True))
+        figs.breaching = _capped(
+            mine.exclude(status=Ticket.Status.PENDING).filter(
+                Q(first_response_at__isnull=True, first_response_due__lte=soon)
+                | Q(resolution_due__lte=soon)
+            )
         )
     else:
-        agg = Ticket.objects.filter(organisation=organisation, customer=user).aggregate(
-            open=Count("pk", filter=Q(status__in=Ticket.OPEN_STATUSES)),
-            waiting=Count("pk", filter=Q(status=Ticket.Status.PENDING)),
-        )
-        figs.my_tickets, figs.awaiting_me = agg["open"], agg["waiting"]
+        mine = Ticket.objects.filter(organisation=organisation, customer=user)
+        figs.my_tickets = _capped(mine.filter(status__in=Ticket.OPEN_STATUSES))
+        figs.awaiting_me = _capped(mine.filter(status=Ticket.Status.PENDING))
     return figs

@@ -155,9 +155,7 @@ class FakeResponse:
         return False
 
 
-def test_webhook_signed_and_retried(
-    org, manager, customer, queue, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_webhook_signed_and_retried(org, manager, customer, queue, monkeypatch):
     hook = services.save_webhook(actor=manager, organisation=org, url="https://hooks.example/x")
     sent = []
     calls = {"n": 0}
@@ -170,16 +168,14 @@ def test_webhook_signed_and_retried(
         return FakeResponse()
 
     monkeypatch.setattr("urllib.request.urlopen", opener)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.create_ticket(
-            organisation=org,
-            customer=customer,
-            subject="Hook me",
-            description="d",
-            check_limits=False,
-        )
+    services.create_ticket(
+        organisation=org, customer=customer, subject="Hook me", description="d", check_limits=False
+    )
     delivery = WebhookDelivery.objects.get(event="ticket.created")
-    assert delivery.status == "pending" and delivery.attempts == 1
+    assert delivery.status == "pending"  # written with the ticket, sent by a task after commit
+    assert not services.deliver_webhook_now(delivery_id=delivery.pk)  # connection refused
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1 and "refused" in delivery.last_error
     assert delivery.next_attempt_at > timezone.now()
     assert services.due_webhook_deliveries(now=timezone.now() + timedelta(minutes=3)) == [
         delivery.pk

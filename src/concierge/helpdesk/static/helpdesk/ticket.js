@@ -16,7 +16,8 @@
       var span = document.createElement("span");
       span.className = "badge me-1 presence-badge " + (o.state === "replying" ? "text-bg-warning" : "text-bg-info");
       span.dataset.state = o.state;
-      span.textContent = o.state === "replying" ? o.name + " is replying…" : o.name + " is viewing";
+      span.dataset.user = id;
+      span.textContent = o.name + " " + (o.state === "replying" ? box.dataset.replying : box.dataset.viewing);
       box.appendChild(span);
     });
   }
