@@ -3,10 +3,14 @@ the waiting list, admissions, bed operations and reviews. Thin over services and
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
@@ -287,11 +291,16 @@ def availability(
     feature: str = "",
     sort: str = "free",
 ):
+    wanted = "|".join([city, district, ward_kind, feature, sort]).encode()
+    key = f"hospital:avail-json:{selectors.cache_version()}:{hashlib.sha1(wanted).hexdigest()}"
+    body = cache.get(key)
+    if body is not None:
+        return HttpResponse(body, content_type="application/json")
     services.expire_due_holds()
     rows = selectors.availability(
         city=city, district=district, ward_kind=ward_kind, feature=feature, sort=sort
     )
-    return [
+    data = [
         {
             "hospital": h.slug,
             "name": h.name,
@@ -324,6 +333,11 @@ def availability(
         }
         for h in rows
     ]
+    # The feed is polled by integrations: serialise once, keep the bytes for a moment (a bed
+    # change moves the cache version, so a change is never hidden).
+    body = json.dumps(data, cls=DjangoJSONEncoder)
+    cache.set(key, body, 2)
+    return HttpResponse(body, content_type="application/json")
 
 
 @router.get(
