@@ -10,9 +10,12 @@ status}, ``error`` {detail, field?}.
 from __future__ import annotations
 
 import logging
+import time
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import close_old_connections, connection
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -22,6 +25,31 @@ from concierge.core.consumers import ConciergeConsumer
 
 logger = logging.getLogger(__name__)
 MAX_FRAME = 64 * 1024
+
+
+HEALTH_CHECK_SECONDS = 30
+_last_check = [0.0]
+
+
+def _keep_connection(fn):
+    """Run `fn` in the shared sync thread keeping its database connection open.
+
+    channels' `database_sync_to_async` closes the connection after every call when
+    CONN_MAX_AGE is 0 (our default), so each chat message paid a new connection (on SQLite
+    about five times the message's own work). Here the connection stays open and is checked
+    for health every HEALTH_CHECK_SECONDS (what CONN_HEALTH_CHECKS would do).
+    """
+
+    def run(*args, **kwargs):
+        now = time.monotonic()
+        if now - _last_check[0] > HEALTH_CHECK_SECONDS:
+            _last_check[0] = now
+            if connection.connection is not None and not connection.is_usable():
+                close_old_connections()
+                connection.close()
+        return fn(*args, **kwargs)
+
+    return sync_to_async(run, thread_sensitive=True)
 
 
 def _headers(scope) -> dict[str, str]:
@@ -41,6 +69,17 @@ def _error_payload(exc) -> dict:
 
 class VisitorChatConsumer(ConciergeConsumer):
     require_login = False
+
+    async def connect(self) -> None:
+        """ConciergeConsumer.connect, keeping the database connection (see _keep_connection)."""
+        groups = await _keep_connection(self.groups_for)(self.scope.get("user"))
+        if groups is None:
+            await self.close(code=4403)
+            return
+        self.joined = list(groups)
+        for group in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
 
     def groups_for(self, user):
         """Check the organisation and the page's Origin; refuse (None) when not allowed."""
@@ -107,12 +146,12 @@ class VisitorChatConsumer(ConciergeConsumer):
                     )
                     return
                 await self.send_json({"kind": "typing"})
-                msgs = await database_sync_to_async(self._say)(content.get("text"))
+                msgs = await _keep_connection(self._say)(content.get("text"))
                 await self.send_json(
                     {"kind": "messages", "messages": msgs, "status": self.conversation.status}
                 )
             elif kind in ("helpful", "language", "handoff", "contact", "end", "rate", "transcript"):
-                await database_sync_to_async(self._action)(kind, content)
+                await _keep_connection(self._action)(kind, content)
             else:
                 await self.send_json(
                     {"kind": "error", "field": "type", "detail": "Unknown message type."}
@@ -136,7 +175,7 @@ class VisitorChatConsumer(ConciergeConsumer):
     async def _start(self, content) -> None:
         if self.conversation is not None:
             return
-        hello = await database_sync_to_async(self._open)(content)
+        hello = await _keep_connection(self._open)(content)
         if hello is None:
             await self.send_json(
                 {
