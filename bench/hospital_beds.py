@@ -440,10 +440,14 @@ def race(*, requests: int, free_beds: int, workers: int) -> dict:
         t.join()
     seconds = time.perf_counter() - t0
     statuses = Counter(Booking.objects.filter(organisation=org).values_list("status", flat=True))
-    held_beds = Booking.objects.filter(organisation=org, status="held").values_list(
-        "bed_id", flat=True
+    held_beds = list(
+        Booking.objects.filter(organisation=org, status="held").values_list("bed_id", flat=True)
     )
     reserved = Bed.objects.filter(organisation=org, status="reserved").count()
+    # Leave the reusable database as it was: the race hospital and its families go.
+    Booking.objects.filter(organisation=org).delete()
+    org.delete()
+    User.objects.filter(email__startswith=f"race-{stamp}-").delete()
     return {
         "requests": requests,
         "workers": workers,
