@@ -664,6 +664,7 @@ def rewards(*, user, today: date | None = None) -> Rewards:
     days = set(
         Transaction.objects.filter(owner=user, created_at__gte=since)
         .exclude(source__in=["import", "recurring"])
+        .order_by()  # DISTINCT on the dates alone, not on the default ordering's columns
         .values_list("created_at__date", flat=True)
         .distinct()
     )
