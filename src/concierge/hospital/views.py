@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -40,6 +41,16 @@ def _form_error(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def _next_or(request, fallback: str) -> str:
+    """A same-site `next` from the form, else `fallback` (never an open redirect)."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
 
 
 def _flash_error(request, exc: ValidationError) -> None:
@@ -206,7 +217,7 @@ def booking_action(request, pk: int, action: str):
         _flash_error(request, exc)
     except PermissionDenied:
         raise Http404 from None
-    return redirect(request.POST.get("next") or reverse("hospital:booking", args=[pk]))
+    return redirect(_next_or(request, reverse("hospital:booking", args=[pk])))
 
 
 @login_required
@@ -415,7 +426,7 @@ def stay_action(request, pk: int, action: str):
             raise Http404
     except ValidationError as exc:
         _flash_error(request, exc)
-    return redirect(request.POST.get("next") or reverse("hospital:stay", args=[stay.pk]))
+    return redirect(_next_or(request, reverse("hospital:stay", args=[stay.pk])))
 
 
 @login_required

@@ -316,3 +316,15 @@ def test_admission_stores_the_los_prediction_and_forecast_uses_it(client, world)
     client.force_login(world["nurse"])
     page = client.get(reverse("hospital:model_card", args=[world["chennai"].slug]))
     assert page.status_code == 200 and "trained-at" in page.content.decode()
+
+
+def test_next_parameter_is_not_an_open_redirect(client, world):
+    booking = services.request_bed(
+        user=world["family"], organisation=world["chennai"], **booking_kwargs()
+    )
+    client.force_login(world["nurse"])
+    response = client.post(
+        reverse("hospital:booking_action", args=[booking.pk, "confirm"]),
+        {"next": "https://evil.example/phish"},
+    )
+    assert response.url == reverse("hospital:booking", args=[booking.pk])
