@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.db import connection
@@ -97,6 +98,10 @@ def _safe_snippet(raw: str) -> str:
     return text.replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")
 
 
+def _lexeme(word: str) -> str:
+    return "".join(ch for ch in word if unicodedata.category(ch)[0] in "LMN")
+
+
 def search(
     *, organisation_id: int, language: str, query: str, visibilities: list[str], limit: int
 ) -> list[Hit]:
@@ -129,9 +134,10 @@ def search(
     if connection.vendor == "postgresql":
         config = PG_CONFIG.get(language, "simple")
         # each word becomes a prefix lexeme; OR-ed, ranked by cover density
-        tsquery = " | ".join(
-            re.sub(r"[^\w]", "", w) + ":*" for w in words if re.sub(r"[^\w]", "", w)
-        )
+        # Keep letters, digits and combining marks: Devanagari and Tamil vowel signs are
+        # marks (not \w), and dropping them would turn "रिफ़ंड" into another word.
+        lexemes = [_lexeme(w) for w in words]
+        tsquery = " | ".join(f"{x}:*" for x in lexemes if x)
         if not tsquery:
             return []
         sql = (

@@ -311,4 +311,16 @@ def parse_message(raw: bytes) -> ParsedMail:
     except Exception:  # a structure too broken to walk: keep whatever text we can
         payload = msg.get_payload()
         out.text = payload if isinstance(payload, str) else ""
+    # NUL bytes are legal in mail but not in PostgreSQL text columns.
+    for name in (
+        "sender",
+        "sender_email",
+        "sender_name",
+        "subject",
+        "message_id",
+        "in_reply_to",
+        "text",
+    ):
+        setattr(out, name, getattr(out, name).replace("\x00", ""))
+    out.references = [r.replace("\x00", "") for r in out.references]
     return out

@@ -696,7 +696,7 @@ def _flag_duplicates(ticket: Ticket) -> None:
 
 def _lock(ticket: Ticket) -> Ticket:
     return (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .select_related("organisation", "assignee", "customer", "queue")
         .get(pk=ticket.pk)
     )
@@ -1186,7 +1186,7 @@ def sla_sweep(*, now=None) -> dict:
     calendars: dict[int, BusinessCalendar] = {}
     policies = {(p.organisation_id, p.priority): p for p in SLAPolicy.objects.all()}
     candidates = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .filter(status__in=(Status.NEW, Status.OPEN), is_spam=False, sla_breached_at__isnull=True)
         .filter(
             Q(first_response_at__isnull=True, first_response_due__isnull=False)
@@ -1255,7 +1255,7 @@ def pending_sweep(*, now=None) -> dict:
     counts = {"reminded": 0, "noticed": 0, "closed": 0}
     cfgs = {c.organisation_id: c for c in HelpdeskSettings.objects.all()}
     for ticket in (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .filter(status=Status.PENDING, is_spam=False)
         .select_related("organisation", "customer")
     ):
@@ -1565,7 +1565,7 @@ def deliver_webhook_now(*, delivery_id: int, opener=None, now=None) -> bool:
     now = _now(now)
     with transaction.atomic():
         delivery = (
-            WebhookDelivery.objects.select_for_update()
+            WebhookDelivery.objects.select_for_update(of=("self",))
             .select_related("webhook")
             .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
             .first()

@@ -52,8 +52,8 @@ def kb(org):
     return {"editor": editor, "a": a, "b": b}
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 table exists on SQLite only")
 def test_sqlite_uses_fts5_not_like(kb):
-    assert connection.vendor == "sqlite"
     with connection.cursor() as c:
         c.execute("SELECT count(*) FROM helpdesk_article_fts")
         assert c.fetchone()[0] == 7  # 5 English texts + 2 translations
