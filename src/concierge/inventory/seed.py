@@ -226,8 +226,15 @@ def run(*, stdout) -> None:
             for day in range(90, -1, -1):
                 on = today - timedelta(days=day)
                 held = sum(b[1] for b in batches)
-                if held <= point and not (stockout_ok and day < 25):
-                    got = qty + (point if item.perishable else 0)
+                # Dated goods are bought little and often: about a day's sales left
+                # triggers a delivery of up to a week's (or a shelf life's) worth.
+                trigger = max(round(rate), 1) if item.perishable else point
+                if held <= trigger and not (stockout_ok and day < 25):
+                    got = (
+                        max(round(rate * min(item.shelf_life_days, 7)), 2)
+                        if item.perishable
+                        else qty
+                    )
                     batch = None
                     if item.perishable:
                         batch = Batch.objects.get_or_create(

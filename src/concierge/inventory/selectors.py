@@ -622,10 +622,10 @@ def expiry_losses(*, organisation, days: int = 90) -> list[dict]:
     return list(
         Movement.objects.filter(organisation=organisation, kind=K.WRITE_OFF, created_at__gte=since)
         .values("store__name", "reason")
-        .annotate(
-            units=Sum("quantity"),
+        .annotate(  # written off is negative in the ledger; a loss is shown positive
+            units=Sum(-F("quantity"), output_field=DecimalField(max_digits=20, decimal_places=3)),
             value=Sum(
-                F("quantity") * F("unit_cost"),
+                -F("quantity") * F("unit_cost"),
                 output_field=DecimalField(max_digits=20, decimal_places=4),
             ),
         )

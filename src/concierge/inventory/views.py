@@ -1187,7 +1187,7 @@ def report_csv(request, name):
     elif name == "losses":
         w.writerow(["store", "reason", "units", "value"])
         for r in selectors.expiry_losses(organisation=store.organisation):
-            w.writerow([r["store__name"], r["reason"], -r["units"], round(-(r["value"] or 0), 2)])
+            w.writerow([r["store__name"], r["reason"], r["units"], round(r["value"] or 0, 2)])
     else:
         raise Http404("Not found.")
     return _csv(f"{name}-{store.code}.csv", out.getvalue())
