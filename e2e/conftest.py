@@ -168,7 +168,7 @@ def page(browser, server):
         base_url=server.url, viewport={"width": 1280, "height": 900}, locale="en-GB"
     )
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)
     yield page
     context.close()
 
@@ -184,7 +184,7 @@ def new_page(browser, server):
         )
         contexts.append(context)
         p = context.new_page()
-        p.set_default_timeout(15_000)
+        p.set_default_timeout(30_000)
         return p
 
     yield make

@@ -290,6 +290,9 @@ LOGGING = {
     },
 }
 
+# --- modules ------------------------------------------------------------------------------
+HOSPITAL_HOLD_MINUTES = int(os.environ.get("HOSPITAL_HOLD_MINUTES", "240"))
+
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500

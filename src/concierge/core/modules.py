@@ -34,6 +34,12 @@ class ModuleConfig(AppConfig):
     nav_icon: str = "bi-grid"
     nav_order: int = 50
 
+    def __init_subclass__(cls, **kwargs):
+        # A module's apps.py imports ModuleConfig too; marking the module's own subclass as the
+        # default makes Django pick it rather than silently falling back to a plain AppConfig.
+        super().__init_subclass__(**kwargs)
+        cls.default = True
+
     def visible_to(self, user: User) -> bool:
         """Whether the module appears in this user's navigation."""
         return user.is_authenticated
