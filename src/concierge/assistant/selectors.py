@@ -350,6 +350,21 @@ class QuestionGroup:
         return "hi" if lang == "hi-Latn" else lang
 
 
+#: Words that say nothing about the topic ("do you", "is there", "kya", "है"): left out when
+#: grouping unanswered questions, so "do you sell gift cards" meets "gift card for my friend".
+_FILLER_WORDS = (
+    "a an the i me my you your we our is are am was be do does did can could will would "
+    "there here this that it of to in on for from with at by and or please any what where "
+    "when how which who why kya hai hain ka ki ke ko mera meri mujhe aap है हैं क्या का की के "
+    "को में मेरा मेरी मुझे आप என் எனக்கு உங்கள் என்ன எப்படி"
+)
+_FILLER = frozenset(_FILLER_WORDS.split())
+
+
+def _content_words(text: str) -> str:
+    return " ".join(w for w in text.lower().split() if w.strip("?.!,") not in _FILLER)
+
+
 def unanswered_groups(
     *, organisation, limit: int = 300, similarity: float = 0.3
 ) -> list[QuestionGroup]:
@@ -365,7 +380,7 @@ def unanswered_groups(
         return []
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    texts = [i.text.lower() for i in items]
+    texts = [_content_words(i.text) for i in items]
     try:
         X = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).fit_transform(texts)
         sims = (X @ X.T).toarray()

@@ -263,7 +263,12 @@
         if (!res.ok) receive({ kind: "error", detail: res.body.detail });
         else receive(res.body);
       })
-      .catch(function () { receive({ kind: "error", detail: L("offline", "Connection lost; trying again…") }); });
+      .catch(function () {
+        // Before any greeting, a failed request means this page may not show the chat
+        // (refused origin: the browser hides the 403 without CORS headers) or the server is down.
+        receive({ kind: "error", detail: state.key ? L("offline", "Connection lost; trying again…")
+          : "The chat is not available on this page." });
+      });
   }
   function startHttp() {
     state.mode = "http";
