@@ -275,7 +275,7 @@ def list_stores(request):
 @paginate(Pagination)
 def store_stock(request, store_id: int, q: str = "", status: str = ""):
     store = selectors.store_for(user=request.auth, pk=store_id)
-    return selectors.stock_list(store=store, query=q, status=status)
+    return selectors.stock_list(store=store, query=q, status=status)  # points: /items/{id}
 
 
 @router.get("/items", response=list[ItemOut])

@@ -95,6 +95,7 @@ def index(request):
         category = None
     rows = selectors.stock_list(store=store, query=query, category=category, status=status)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_reorder_points(page.object_list, store=store)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
