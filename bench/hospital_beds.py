@@ -390,7 +390,7 @@ def race(*, requests: int, free_beds: int, workers: int) -> dict:
 
     from concierge.accounts.models import Organisation, User
     from concierge.hospital import services
-    from concierge.hospital.models import Bed, Booking, Ward
+    from concierge.hospital.models import Bed, BedMovement, Booking, Stay, Ward
 
     stamp = str(int(time.time() * 1000))
     org = Organisation.objects.create(
@@ -445,6 +445,9 @@ def race(*, requests: int, free_beds: int, workers: int) -> dict:
     )
     reserved = Bed.objects.filter(organisation=org, status="reserved").count()
     # Leave the reusable database as it was: the race hospital and its families go.
+    # History is protected from cascading deletes, so the bench removes it explicitly.
+    BedMovement.objects.filter(organisation=org).delete()
+    Stay.objects.filter(organisation=org).delete()
     Booking.objects.filter(organisation=org).delete()
     org.delete()
     User.objects.filter(email__startswith=f"race-{stamp}-").delete()

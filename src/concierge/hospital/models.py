@@ -208,7 +208,7 @@ class Booking(models.Model):
 
     organisation = models.ForeignKey(
         Organisation,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="bed_bookings",
         verbose_name=_("hospital"),
     )
@@ -266,7 +266,8 @@ class Stay(models.Model):
     """One admission, from admit to discharge. Transfers show in its bed movements."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="stays", verbose_name=_("hospital")
+        # History outlives configuration: a hospital with stays cannot be deleted by accident.
+        Organisation, on_delete=models.PROTECT, related_name="stays", verbose_name=_("hospital")
     )
     bed = models.ForeignKey(Bed, on_delete=models.PROTECT, related_name="stays")
     booking = models.OneToOneField(
@@ -383,7 +384,7 @@ class BedMovement(AppendOnly):
         CREATED = "created", _("Bed added")
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="bed_movements"
+        Organisation, on_delete=models.PROTECT, related_name="bed_movements"
     )
     bed = models.ForeignKey(Bed, on_delete=models.CASCADE, related_name="movements")
     ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="movements")

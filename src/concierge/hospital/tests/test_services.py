@@ -350,3 +350,17 @@ def test_ward_counters_follow_every_movement(hospital, ward, nurse, family):
     services.recount_wards()
     ward.refresh_from_db()
     assert (ward.free_count, ward.housekeeping_count, ward.blocked_count) == (1, 1, 1)
+
+
+def test_deleting_a_hospital_with_history_is_refused_not_cascaded(hospital, ward, family):
+    """Bookings and bed movements are history: the hospital cannot be deleted under them."""
+    from django.db.models.deletion import ProtectedError
+
+    from concierge.hospital.models import BedMovement
+
+    BedFactory(ward=ward)
+    services.request_bed(user=family, organisation=hospital, **booking_kwargs())
+    assert BedMovement.objects.filter(organisation=hospital).exists()
+    with pytest.raises(ProtectedError):
+        hospital.delete()
+    assert Booking.objects.filter(organisation=hospital).count() == 1
