@@ -13,11 +13,18 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from concierge.core.modules import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns()))
-        ),
-    }
-)
+_patterns = websocket_urlpatterns()
+# Every socket must come from one of our own hosts — except the chat widget's visitor socket,
+# which other web sites embed; its consumer checks the Origin against the organisation's
+# allowed-origins list itself.
+_same_site = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(_patterns)))
+_embeddable = AuthMiddlewareStack(URLRouter(_patterns))
+
+
+async def websocket_router(scope, receive, send):
+    path = scope.get("path", "")
+    embeddable = path.startswith("/ws/assistant/") and not path.startswith("/ws/assistant/agent/")
+    return await (_embeddable if embeddable else _same_site)(scope, receive, send)
+
+
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_router})
