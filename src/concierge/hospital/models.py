@@ -267,7 +267,10 @@ class Stay(models.Model):
 
     organisation = models.ForeignKey(
         # History outlives configuration: a hospital with stays cannot be deleted by accident.
-        Organisation, on_delete=models.PROTECT, related_name="stays", verbose_name=_("hospital")
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="stays",
+        verbose_name=_("hospital"),
     )
     bed = models.ForeignKey(Bed, on_delete=models.PROTECT, related_name="stays")
     booking = models.OneToOneField(
