@@ -44,7 +44,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.CAP + 1].count()
+        # no ORDER BY in the count: the planner may then count along any matching index
+        return self.object_list.order_by()[: self.CAP + 1].count()
 
     @property
     def capped(self) -> bool:
@@ -456,7 +457,6 @@ def _ticket_context(request, organisation, ticket, **forms):
                 "merge_form": MergeForm(),
                 "canned": selectors.canned_responses(organisation=organisation),
                 "similar": selectors.similar_open_tickets(ticket=ticket),
-                "merged_from": list(ticket.merged_from.all()),
             }
         )
     else:
