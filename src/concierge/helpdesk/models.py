@@ -382,7 +382,7 @@ class Ticket(models.Model):
 
     OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="tickets")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="tickets")
     number = models.PositiveIntegerField()
     subject = models.CharField(_("subject"), max_length=255)
     description = models.TextField(_("description"))

@@ -322,6 +322,15 @@ def test_deleting_queue_category_or_agent_keeps_tickets_and_history(
     assert t.events.filter(kind="replied").get().actor_name == "Asha Agent"
 
 
+def test_deleting_the_organisation_is_refused_while_it_has_tickets(org, customer, queue):
+    from django.db.models.deletion import ProtectedError
+
+    t = raise_ticket(org, customer)
+    with pytest.raises(ProtectedError):
+        org.delete()
+    assert Ticket.objects.filter(pk=t.pk).exists()
+
+
 def test_history_is_append_only(org, customer, queue):
     t = raise_ticket(org, customer)
     event = t.events.first()
