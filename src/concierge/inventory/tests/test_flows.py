@@ -300,3 +300,15 @@ def test_webhook_is_signed_and_retried(shop, monkeypatch):
     expected = "sha256=" + hmac.new(sub.secret.encode(), body, hashlib.sha256).hexdigest()
     assert sent[0].get_header("X-concierge-signature") == expected
     assert json.loads(body)["on_hand"] == "2"
+
+
+def test_deleting_the_organisation_is_refused_while_it_has_stock_history(shop):
+    from django.db.models.deletion import ProtectedError
+
+    from concierge.inventory.models import Movement
+
+    item = ItemFactory(organisation=shop.org)
+    receive(shop, item, "5")
+    with pytest.raises(ProtectedError):
+        shop.org.delete()
+    assert Movement.objects.filter(item=item).count() == 1
