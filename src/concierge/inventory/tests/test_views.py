@@ -131,7 +131,9 @@ def test_stock_list_has_no_n_plus_one(client, shop, django_assert_max_num_querie
         ReorderRuleFactory(item=item, store=shop.store)
         ItemStock.objects.create(item=item, store=shop.store, on_hand=D(n))
     client.force_login(shop.staff)
-    with django_assert_max_num_queries(16):
+    # 30 rows: an N+1 would add 30+ queries; the page's fixed cost includes the shell's chat
+    # widget (which organisation's chat to open).
+    with django_assert_max_num_queries(18):
         response = client.get(reverse("inventory:index") + f"?store={shop.store.pk}")
     assert response.status_code == 200
     assert b"Bulk 29" in response.content
