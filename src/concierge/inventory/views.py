@@ -29,6 +29,14 @@ SESSION_STORE = "inventory_store"
 # --- helpers --------------------------------------------------------------------------------
 
 
+def _store_for_moving_stock(request) -> Store:
+    """The page's store, when the user may post movements there (receive, sell, adjust)."""
+    store = _store(request)
+    if not request.user.has_perm("inventory.move_stock", store):
+        raise PermissionDenied
+    return store
+
+
 def _store(request) -> Store:
     """The store the page is about: ?store=, else the last one chosen, else the first."""
     requested = (
@@ -162,9 +170,7 @@ def _cart(request, key) -> list[dict]:
 
 @login_required
 def receive(request):
-    store = _store(request)
-    if not request.user.has_perm("inventory.move_stock", store):
-        raise PermissionDenied
+    store = _store_for_moving_stock(request)
     scan_form = forms.ScanForm()
     item = _scanned_item(request, store, scan_form)
     cart_key = f"inv_receive_{store.pk}"
@@ -260,9 +266,7 @@ def receive(request):
 
 @login_required
 def sell(request):
-    store = _store(request)
-    if not request.user.has_perm("inventory.move_stock", store):
-        raise PermissionDenied
+    store = _store_for_moving_stock(request)
     scan_form = forms.ScanForm()
     item = _scanned_item(request, store, scan_form)
     cart_key = f"inv_sell_{store.pk}"
@@ -351,9 +355,7 @@ def sell(request):
 
 @login_required
 def adjust(request):
-    store = _store(request)
-    if not request.user.has_perm("inventory.move_stock", store):
-        raise PermissionDenied
+    store = _store_for_moving_stock(request)
     item = _scanned_item(request, store, None)
     form = forms.AdjustForm(
         request.POST or None,
