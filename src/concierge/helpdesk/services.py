@@ -6,12 +6,9 @@ Knowledge base → tickets (create, route, assign, reply, notes, status) → dup
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
 import logging
 import re
 import secrets
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -29,6 +26,7 @@ from django.utils.translation import gettext as _
 from concierge.accounts.models import WORKER_ROLES, Membership, Organisation, Role, User
 from concierge.core.permissions import require
 from concierge.core.tasking import enqueue_on_commit
+from concierge.core.webhooks import post_signed
 from concierge.helpdesk import fts
 from concierge.helpdesk.models import (
     PRIORITY_ORDER,
@@ -1512,10 +1510,6 @@ def _ingest_parsed(organisation: Organisation, parsed, *, now) -> IngestResult:
 # ===========================================================================================
 # Webhooks
 # ===========================================================================================
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def _emit(ticket: Ticket, event: str, **data) -> None:
     hooks = [
         h
@@ -1572,24 +1566,18 @@ def deliver_webhook_now(*, delivery_id: int, opener=None, now=None) -> bool:
         )
         if delivery is None:
             return False
-        body = json.dumps(delivery.payload, sort_keys=True).encode()
-        request = urllib.request.Request(
-            delivery.webhook.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "X-Concierge-Event": delivery.event,
-                "X-Concierge-Delivery": str(delivery.pk),
-                "X-Concierge-Signature": sign(delivery.webhook.secret, body),
-            },
-        )
         delivery.attempts += 1
         try:
-            with (opener or urllib.request.urlopen)(request, timeout=10) as response:
-                code = getattr(response, "status", 200)
-            if code >= 300:
-                raise OSError(f"HTTP {code}")
+            code = post_signed(
+                url=delivery.webhook.url,
+                secret=delivery.webhook.secret,
+                payload=delivery.payload,
+                headers={
+                    "X-Concierge-Event": delivery.event,
+                    "X-Concierge-Delivery": str(delivery.pk),
+                },
+                opener=opener,
+            )
         except Exception as exc:
             delivery.last_error = f"{type(exc).__name__}: {exc}"[:500]
             if delivery.attempts >= WEBHOOK_MAX_ATTEMPTS:

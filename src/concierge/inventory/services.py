@@ -7,9 +7,6 @@ StockLevel rows, items sorted by id — so two sales of the same items cannot de
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -24,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from concierge.core.permissions import require
 from concierge.core.tasking import enqueue_on_commit
+from concierge.core.webhooks import post_signed
 from concierge.inventory.models import (
     ZERO,
     Batch,
@@ -1518,10 +1516,6 @@ def create_webhook(
     return sub
 
 
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def _queue_webhooks(*, item: Item, store: Store, stock: ItemStock) -> None:
     # Looked up once per store object: a 10-line sale asks once, not ten times.
     if not hasattr(store, "_webhook_subs"):
@@ -1560,8 +1554,6 @@ WEBHOOK_MAX_ATTEMPTS = 6
 
 def deliver_webhook(*, delivery_id: int, opener=None) -> bool:
     """POST one signed webhook; on failure retry later with back-off (by `retry_webhooks`)."""
-    import urllib.request
-
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update()
@@ -1571,22 +1563,15 @@ def deliver_webhook(*, delivery_id: int, opener=None) -> bool:
         )
         if delivery is None:
             return False
-        body = json.dumps(delivery.payload, sort_keys=True).encode()
-        request = urllib.request.Request(
-            delivery.subscription.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "X-Concierge-Signature": sign(delivery.subscription.secret, body),
-                "X-Concierge-Delivery": str(delivery.pk),
-            },
-        )
         delivery.attempts += 1
         try:
-            with (opener or urllib.request.urlopen)(request, timeout=10) as response:
-                if response.status >= 300:
-                    raise OSError(f"HTTP {response.status}")
+            post_signed(
+                url=delivery.subscription.url,
+                secret=delivery.subscription.secret,
+                payload=delivery.payload,
+                headers={"X-Concierge-Delivery": str(delivery.pk)},
+                opener=opener,
+            )
         except Exception as exc:  # network, HTTP error: keep it and retry
             delivery.last_error = f"{type(exc).__name__}: {exc}"[:255]
             delivery.next_attempt_at = timezone.now() + timedelta(minutes=2**delivery.attempts)
