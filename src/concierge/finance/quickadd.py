@@ -237,6 +237,8 @@ def parse(line: str, *, today: date) -> QuickDraft:
         raise QuickAddError(
             _("Start with an amount, e.g. “120 coffee” or “2500 salary yesterday”.")
         )
+    if amount >= Decimal("1e13"):  # amounts are stored with 16 digits, 2 after the point
+        raise QuickAddError(_("That amount is too large."))
     if on > today:
         on = on.replace(year=on.year - 1) if (on - today).days > 31 else on
     text = " ".join(rest)

@@ -53,3 +53,8 @@ def test_any_text_parses_or_refuses_cleanly(text):
         return
     assert draft.amount > 0
     assert draft.on <= TODAY
+
+
+def test_a_huge_amount_is_refused_not_a_crash():
+    with pytest.raises(QuickAddError):
+        parse("100000000000000000000000000", today=TODAY)
