@@ -22,8 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from concierge.accounts.models import WORKER_ROLES, Membership, Organisation, Role, User
+from concierge.accounts.models import WORKER_ROLES, Membership, Organisation, User
 from concierge.core.permissions import require
 from concierge.core.tasking import enqueue_on_commit
 from concierge.core.webhooks import post_signed
@@ -39,6 +40,7 @@ from concierge.helpdesk.models import (
     Deflection,
     HeldReply,
     HelpdeskSettings,
+    Holiday,
     InboundMail,
     KBCategory,
     Message,
@@ -1541,19 +1543,6 @@ def _emit(ticket: Ticket, event: str, **data) -> None:
         enqueue_on_commit(deliver_webhook, delivery.pk)
 
 
-@transaction.atomic
-def save_webhook(
-    *, actor: User, organisation: Organisation, url: str, events: str = "*"
-) -> Webhook:
-    require(actor, "helpdesk.manage", organisation)
-    hook = Webhook(
-        organisation=organisation, url=url, events=events or "*", secret=secrets.token_urlsafe(24)
-    )
-    hook.full_clean()
-    hook.save()
-    return hook
-
-
 def deliver_webhook_now(*, delivery_id: int, opener=None, now=None) -> bool:
     """POST one delivery, signed; on failure schedule a retry with exponential back-off."""
     now = _now(now)
@@ -1604,8 +1593,174 @@ def due_webhook_deliveries(*, now=None) -> list[int]:
 
 
 # ===========================================================================================
-# Queues (manager)
+# Settings (managers): queues and members, routing rules, SLA policies, business hours,
+# holidays, inbound mail, webhooks, KB/ticket categories, canned responses
 # ===========================================================================================
+#: organisation-owned settings rows a manager edits through `save_setting`/`delete_setting`
+SETTING_MODELS = (
+    Queue,
+    RoutingRule,
+    SLAPolicy,
+    Holiday,
+    Webhook,
+    KBCategory,
+    TicketCategory,
+    CannedResponse,
+)
+#: (model, field) pairs that must be unique per organisation, with the message to show
+_UNIQUE_PER_ORGANISATION = {
+    Queue: ("name", _lazy("A queue with this name already exists.")),
+    SLAPolicy: ("priority", _lazy("There is already a policy for this priority.")),
+    Holiday: ("day", _lazy("This day is already a holiday.")),
+    KBCategory: ("slug", _lazy("A category with this short name already exists.")),
+    TicketCategory: ("name", _lazy("A category with this name already exists.")),
+}
+
+
+def _check_unique(obj) -> None:
+    rule = _UNIQUE_PER_ORGANISATION.get(type(obj))
+    if rule is None:
+        return
+    field_name, message = rule
+    value = getattr(obj, field_name)
+    lookup = {"organisation_id": obj.organisation_id, f"{field_name}__iexact": value}
+    if type(obj).objects.filter(**lookup).exclude(pk=obj.pk).exists():
+        raise ValidationError({field_name: message})
+
+
+def _check_references(obj, organisation: Organisation) -> None:
+    """A rule may only point at this organisation's queue and category; a queue manager must
+    work here."""
+    errors = {}
+    if isinstance(obj, RoutingRule):
+        if obj.queue_id and obj.queue.organisation_id != organisation.pk:
+            errors["queue"] = _("Choose a queue of this organisation.")
+        if obj.category_id and obj.category.organisation_id != organisation.pk:
+            errors["category"] = _("Choose a category of this organisation.")
+    manager_works_here = (
+        not isinstance(obj, Queue)
+        or obj.manager_id is None
+        or Membership.objects.filter(
+            user_id=obj.manager_id, organisation=organisation, role__in=list(WORKER_ROLES)
+        ).exists()
+    )
+    if not manager_works_here:
+        errors["manager"] = _("The queue manager must be an agent of the organisation.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def save_setting(*, actor: User, organisation: Organisation, obj):
+    """Create or change one settings row (a queue, rule, policy, holiday, webhook, category or
+    canned response) of `organisation`; invalid values raise ValidationError by field."""
+    require(actor, "helpdesk.manage", organisation)
+    if not isinstance(obj, SETTING_MODELS):
+        raise TypeError(f"{type(obj).__name__} is not a helpdesk setting")
+    if obj.pk is not None and obj.organisation_id != organisation.pk:
+        raise PermissionDenied("Not allowed: helpdesk.manage")
+    obj.organisation = organisation
+    if isinstance(obj, KBCategory) and not obj.slug:
+        obj.slug = slugify(obj.name)[:80] or "category"
+    if isinstance(obj, Webhook) and not obj.secret:
+        obj.secret = new_webhook_secret()
+    _check_unique(obj)
+    _check_references(obj, organisation)
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+@dataclass(frozen=True)
+class DeletionOutcome:
+    """What deleting a settings row did to the rows that pointed at it."""
+
+    tickets_kept: int = 0
+    articles_kept: int = 0
+    rules_removed: int = 0
+
+    def describe(self) -> str:
+        parts = []
+        if self.tickets_kept:
+            parts.append(
+                _("%(n)s tickets were kept with their history; the field is now empty.")
+                % {"n": self.tickets_kept}
+            )
+        if self.articles_kept:
+            parts.append(
+                _("%(n)s articles were kept without a category.") % {"n": self.articles_kept}
+            )
+        if self.rules_removed:
+            parts.append(
+                _("%(n)s routing rules that depended on it were removed.")
+                % {"n": self.rules_removed}
+            )
+        return " ".join(parts)
+
+
+def deletion_effects(obj) -> DeletionOutcome:
+    """What `delete_setting` would do, for the confirmation page (nothing is changed)."""
+    if isinstance(obj, Queue):
+        return DeletionOutcome(
+            tickets_kept=Ticket.objects.filter(queue=obj).count(),
+            rules_removed=RoutingRule.objects.filter(queue=obj).count(),
+        )
+    if isinstance(obj, TicketCategory):
+        return DeletionOutcome(
+            tickets_kept=Ticket.objects.filter(category=obj).count(),
+            rules_removed=RoutingRule.objects.filter(category=obj).count(),
+        )
+    if isinstance(obj, KBCategory):
+        return DeletionOutcome(articles_kept=Article.objects.filter(category=obj).count())
+    return DeletionOutcome()
+
+
+def _log_on_tickets(tickets, *, actor: User, kind: str, **data) -> None:
+    """One history line per ticket, written in batches (a queue may hold many tickets)."""
+    name = actor.name if actor else ""
+    ids = tickets.order_by().values_list("pk", flat=True)
+    batch: list[TicketEvent] = []
+    for ticket_id in ids.iterator(chunk_size=2000):
+        batch.append(
+            TicketEvent(ticket_id=ticket_id, actor=actor, actor_name=name, kind=kind, data=data)
+        )
+        if len(batch) >= 2000:
+            TicketEvent.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        TicketEvent.objects.bulk_create(batch)
+
+
+@transaction.atomic
+def delete_setting(*, actor: User, obj) -> DeletionOutcome:
+    """Delete one settings row. Tickets are never deleted: a deleted queue or category leaves
+    its tickets with an empty field and a history line; rules that pointed at it go."""
+    if not isinstance(obj, SETTING_MODELS):
+        raise TypeError(f"{type(obj).__name__} is not a helpdesk setting")
+    require(actor, "helpdesk.manage", obj.organisation)
+    outcome = deletion_effects(obj)
+    if isinstance(obj, Queue):
+        _log_on_tickets(
+            Ticket.objects.filter(queue=obj),
+            actor=actor,
+            kind="queue",
+            old=obj.name,
+            new=None,
+            reason="queue deleted",
+        )
+    elif isinstance(obj, TicketCategory):
+        _log_on_tickets(
+            Ticket.objects.filter(category=obj),
+            actor=actor,
+            kind="category",
+            old=obj.name,
+            new=None,
+            reason="category deleted",
+        )
+    obj.delete()
+    return outcome
+
+
 @transaction.atomic
 def save_queue(
     *,
@@ -1615,26 +1770,39 @@ def save_queue(
     assignment: str = Queue.Assignment.LEAST_OPEN,
     manager: User | None = None,
 ) -> Queue:
-    require(actor, "helpdesk.manage", organisation)
-    queue, _c = Queue.objects.update_or_create(
-        organisation=organisation,
-        name=name.strip(),
-        defaults={"assignment": assignment, "manager": manager},
-    )
-    return queue
+    """Create the queue called `name`, or change its assignment and manager (demo data)."""
+    queue = Queue.objects.filter(organisation=organisation, name=name.strip()).first() or Queue()
+    queue.name, queue.assignment, queue.manager = name.strip(), assignment, manager
+    return save_setting(actor=actor, organisation=organisation, obj=queue)
+
+
+@transaction.atomic
+def delete_queue(*, actor: User, queue: Queue) -> DeletionOutcome:
+    """Tickets stay (their queue becomes empty) and each keeps a history line."""
+    return delete_setting(actor=actor, obj=queue)
+
+
+def _clean_languages(languages: str | list[str]) -> str:
+    codes = languages.split(",") if isinstance(languages, str) else list(languages)
+    codes = [c.strip() for c in codes if c.strip()]
+    unknown = [c for c in codes if c not in KB_LANGUAGES]
+    if unknown or not codes:
+        message = _("Choose one or more of: %(codes)s.") % {"codes": ", ".join(KB_LANGUAGES)}
+        raise ValidationError({"languages": message})
+    return ",".join(dict.fromkeys(codes))
 
 
 @transaction.atomic
 def add_queue_member(
     *, actor: User, queue: Queue, user: User, languages: str = "en", available: bool = True
 ) -> QueueMember:
+    """Put an agent into a queue (or change the languages and availability they have there)."""
     require(actor, "helpdesk.manage", queue.organisation)
+    languages = _clean_languages(languages)
     if not Membership.objects.filter(
-        user=user,
-        organisation=queue.organisation,
-        role__in=[Role.AGENT, Role.STAFF, Role.MANAGER, Role.ADMIN],
+        user=user, organisation=queue.organisation, role__in=list(WORKER_ROLES)
     ).exists():
-        raise ValidationError(_("Only agents of the organisation can join a queue."))
+        raise ValidationError({"user": _("Only agents of the organisation can join a queue.")})
     member, _c = QueueMember.objects.update_or_create(
         queue=queue, user=user, defaults={"languages": languages, "is_available": available}
     )
@@ -1642,12 +1810,143 @@ def add_queue_member(
 
 
 @transaction.atomic
-def delete_queue(*, actor: User, queue: Queue) -> None:
-    """Tickets stay (their queue becomes empty) and each keeps a history line."""
-    require(actor, "helpdesk.manage", queue.organisation)
-    for ticket in Ticket.objects.filter(queue=queue):
-        _event(ticket, "queue", actor, old=queue.name, new=None, reason="queue deleted")
-    queue.delete()
+def update_queue_member(
+    *, actor: User, member: QueueMember, languages: str | list[str], available: bool
+) -> QueueMember:
+    require(actor, "helpdesk.manage", member.queue.organisation)
+    member.languages = _clean_languages(languages)
+    member.is_available = available
+    member.save(update_fields=["languages", "is_available"])
+    return member
+
+
+@transaction.atomic
+def remove_queue_member(*, actor: User, member: QueueMember) -> None:
+    """The agent leaves the queue; tickets already assigned to them stay assigned."""
+    require(actor, "helpdesk.manage", member.queue.organisation)
+    if member.queue.last_assigned_id == member.user_id:
+        Queue.objects.filter(pk=member.queue_id).update(last_assigned=None)
+    member.delete()
+
+
+def check_business_hours(cfg: HelpdeskSettings) -> None:
+    """Raise ValidationError (by field) for hours or days that make no sense."""
+    errors = {}
+    if cfg.work_start and cfg.work_end and cfg.work_start >= cfg.work_end:
+        errors["work_end"] = _("The working day must end after it starts.")
+    days = [d.strip() for d in (cfg.work_days or "").split(",") if d.strip()]
+    if not days or any(not d.isdigit() or int(d) > 6 for d in days):
+        errors["work_days"] = _("Choose at least one working day.")
+    if cfg.auto_close_days and cfg.pending_reminder_days >= cfg.auto_close_days:
+        errors["auto_close_days"] = _("Close waiting tickets only after the reminder has gone.")
+    if errors:
+        raise ValidationError(errors)
+
+
+HOURS_FIELDS = (
+    "work_start",
+    "work_end",
+    "work_days",
+    "pending_reminder_days",
+    "auto_close_days",
+    "reopen_days",
+    "max_attachment_bytes",
+    "tickets_per_hour_per_customer",
+    "tickets_per_hour_per_ip",
+)
+INBOUND_FIELDS = (
+    "support_address",
+    "imap_host",
+    "imap_port",
+    "imap_user",
+    "imap_folder",
+    "imap_ssl",
+)
+
+
+@transaction.atomic
+def save_business_hours(
+    *, actor: User, organisation: Organisation, cfg: HelpdeskSettings
+) -> HelpdeskSettings:
+    """Working hours and days, pending/auto-close/reopen days and limits; re-times nothing
+    already due (open tickets keep their due dates; new ones use the new calendar)."""
+    require(actor, "helpdesk.manage", organisation)
+    if cfg.organisation_id != organisation.pk:
+        raise PermissionDenied("Not allowed: helpdesk.manage")
+    cfg.work_days = ",".join(
+        str(d) for d in sorted({int(d) for d in cfg.work_days.split(",") if d.strip().isdigit()})
+    )
+    check_business_hours(cfg)
+    cfg.full_clean(exclude=["next_number"])
+    cfg.save(update_fields=list(HOURS_FIELDS))
+    return cfg
+
+
+@transaction.atomic
+def save_inbound_settings(
+    *,
+    actor: User,
+    organisation: Organisation,
+    cfg: HelpdeskSettings,
+    password: str | None = None,
+    clear_password: bool = False,
+) -> HelpdeskSettings:
+    """Support address and IMAP mailbox. The stored password is kept unless a new one is
+    given (`password`) or `clear_password` is set; it is never read back."""
+    require(actor, "helpdesk.manage", organisation)
+    if cfg.organisation_id != organisation.pk:
+        raise PermissionDenied("Not allowed: helpdesk.manage")
+    fields = list(INBOUND_FIELDS)
+    if clear_password:
+        cfg.imap_password = ""
+        fields.append("imap_password")
+    elif password:
+        cfg.imap_password = password
+        fields.append("imap_password")
+    if cfg.imap_host and not cfg.imap_user:
+        raise ValidationError({"imap_user": _("Give the mailbox user name.")})
+    if cfg.imap_host and not cfg.imap_password:
+        raise ValidationError({"password": _("Give the mailbox password.")})
+    cfg.full_clean(exclude=["next_number"])
+    cfg.save(update_fields=fields)
+    return cfg
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(24)
+
+
+@transaction.atomic
+def save_webhook(
+    *, actor: User, organisation: Organisation, url: str, events: str = "*"
+) -> Webhook:
+    hook = Webhook(url=url, events=events or "*")
+    return save_setting(actor=actor, organisation=organisation, obj=hook)
+
+
+@transaction.atomic
+def regenerate_webhook_secret(*, actor: User, webhook: Webhook) -> str:
+    """A new signing secret; the old one stops working at once. Shown once to the caller."""
+    require(actor, "helpdesk.manage", webhook.organisation)
+    webhook.secret = new_webhook_secret()
+    webhook.save(update_fields=["secret"])
+    return webhook.secret
+
+
+@transaction.atomic
+def retry_webhook_delivery(*, actor: User, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a failed (or still pending) delivery again now, with one more attempt allowed."""
+    require(actor, "helpdesk.manage", delivery.webhook.organisation)
+    if delivery.status == WebhookDelivery.Status.SENT:
+        raise ValidationError(_("This delivery was already sent."))
+    delivery.status = WebhookDelivery.Status.PENDING
+    delivery.attempts = min(delivery.attempts, WEBHOOK_MAX_ATTEMPTS - 1)
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
+    from concierge.helpdesk.tasks import deliver_webhook
+
+    enqueue_on_commit(deliver_webhook, delivery.pk)
+    return delivery
 
 
 def last_public_message_id(ticket: Ticket) -> int:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from concierge.helpdesk import views
+from concierge.helpdesk import settings_views, views
 
 app_name = "helpdesk"
 urlpatterns = [
@@ -30,4 +30,52 @@ urlpatterns = [
     path("<slug:org>/load/", views.load, name="load"),
     path("<slug:org>/availability/", views.availability, name="availability"),
     path("<slug:org>/reports/", views.reports, name="reports"),
+    # helpdesk settings (managers and admins)
+    path("<slug:org>/settings/", settings_views.settings_home, name="settings"),
+    path("<slug:org>/settings/hours/", settings_views.settings_hours, name="settings_hours"),
+    path("<slug:org>/settings/mail/", settings_views.settings_mail, name="settings_mail"),
+    path(
+        "<slug:org>/settings/mail/token/",
+        settings_views.settings_mail_token,
+        name="settings_mail_token",
+    ),
+    path(
+        "<slug:org>/settings/queues/<int:pk>/members/",
+        settings_views.queue_member_add,
+        name="queue_member_add",
+    ),
+    path(
+        "<slug:org>/settings/queues/<int:pk>/members/<int:member_pk>/",
+        settings_views.queue_member_update,
+        name="queue_member_update",
+    ),
+    path(
+        "<slug:org>/settings/queues/<int:pk>/members/<int:member_pk>/remove/",
+        settings_views.queue_member_remove,
+        name="queue_member_remove",
+    ),
+    path(
+        "<slug:org>/settings/webhooks/<int:pk>/secret/",
+        settings_views.webhook_secret,
+        name="webhook_secret",
+    ),
+    path(
+        "<slug:org>/settings/webhooks/<int:pk>/deliveries/<int:delivery_pk>/retry/",
+        settings_views.webhook_retry,
+        name="webhook_retry",
+    ),
+    path("<slug:org>/settings/<slug:section>/", settings_views.setting_list, name="setting_list"),
+    path(
+        "<slug:org>/settings/<slug:section>/new/", settings_views.setting_edit, name="setting_new"
+    ),
+    path(
+        "<slug:org>/settings/<slug:section>/<int:pk>/",
+        settings_views.setting_edit,
+        name="setting_edit",
+    ),
+    path(
+        "<slug:org>/settings/<slug:section>/<int:pk>/delete/",
+        settings_views.setting_delete,
+        name="setting_delete",
+    ),
 ]
