@@ -9,13 +9,15 @@ status}, ``error`` {detail, field?}.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -28,28 +30,50 @@ MAX_FRAME = 64 * 1024
 
 
 HEALTH_CHECK_SECONDS = 30
+#: All of the visitor chat's database work runs in this one thread, which keeps its own
+#: connection open (see `in_chat_thread`).
+CHAT_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assistant-chat")
 _last_check = [0.0]
 
 
-def _keep_connection(fn):
-    """Run `fn` in the shared sync thread keeping its database connection open.
+def _run_with_kept_connection(fn, *args, **kwargs):
+    """Run `fn` keeping this thread's database connection open between calls.
 
-    channels' `database_sync_to_async` closes the connection after every call when
-    CONN_MAX_AGE is 0 (our default), so each chat message paid a new connection (on SQLite
-    about five times the message's own work). Here the connection stays open and is checked
-    for health every HEALTH_CHECK_SECONDS (what CONN_HEALTH_CHECKS would do).
+    With CONN_MAX_AGE = 0 (the project's default) Django closes a connection at the end of
+    each request, and channels' `database_sync_to_async` does the same around every call in
+    the shared sync thread, so each chat message used to pay a new connection (on SQLite
+    also a WAL checkpoint when the last connection closed). Here the connection stays open;
+    it is dropped when a query failed and the connection is no longer usable, and checked for
+    health every HEALTH_CHECK_SECONDS (what CONN_HEALTH_CHECKS would do).
     """
+    now = time.monotonic()
+    if connection.connection is not None and (
+        connection.errors_occurred or now - _last_check[0] > HEALTH_CHECK_SECONDS
+    ):
+        _last_check[0] = now
+        connection.errors_occurred = False
+        if not connection.is_usable():
+            connection.close()
+    return fn(*args, **kwargs)
 
-    def run(*args, **kwargs):
-        now = time.monotonic()
-        if now - _last_check[0] > HEALTH_CHECK_SECONDS:
-            _last_check[0] = now
-            if connection.connection is not None and not connection.is_usable():
-                close_old_connections()
-                connection.close()
-        return fn(*args, **kwargs)
 
-    return sync_to_async(run, thread_sensitive=True)
+def in_chat_thread(fn):
+    """`fn` as a coroutine function running in CHAT_THREAD: one thread hop per chat message.
+
+    A thread of our own rather than asgiref's shared sync thread: the session lookup of every
+    new socket (channels' AuthMiddleware) runs there through `database_sync_to_async`, which
+    closes that thread's connection before and after each call.
+    """
+    return sync_to_async(
+        functools.partial(_run_with_kept_connection, fn),
+        thread_sensitive=False,
+        executor=CHAT_THREAD,
+    )
+
+
+def close_chat_connection() -> None:
+    """Close the chat thread's connection (tests, before the test database is dropped)."""
+    CHAT_THREAD.submit(connection.close).result()
 
 
 def _headers(scope) -> dict[str, str]:
@@ -72,7 +96,7 @@ class VisitorChatConsumer(ConciergeConsumer):
 
     async def connect(self) -> None:
         """ConciergeConsumer.connect, keeping the database connection (see _keep_connection)."""
-        groups = await _keep_connection(self.groups_for)(self.scope.get("user"))
+        groups = await in_chat_thread(self.groups_for)(self.scope.get("user"))
         if groups is None:
             await self.close(code=4403)
             return
@@ -140,18 +164,10 @@ class VisitorChatConsumer(ConciergeConsumer):
                 )
                 return
             if kind == "message":
-                if not guards.allow_message(ip=self.ip, conversation_key=self.conversation.key):
-                    await self.send_json(
-                        {"kind": "error", "field": "text", "detail": await self._slow_down()}
-                    )
-                    return
                 await self.send_json({"kind": "typing"})
-                msgs = await _keep_connection(self._say)(content.get("text"))
-                await self.send_json(
-                    {"kind": "messages", "messages": msgs, "status": self.conversation.status}
-                )
+                await self.send_json(await in_chat_thread(self._say)(content.get("text")))
             elif kind in ("helpful", "language", "handoff", "contact", "end", "rate", "transcript"):
-                await _keep_connection(self._action)(kind, content)
+                await in_chat_thread(self._action)(kind, content)
             else:
                 await self.send_json(
                     {"kind": "error", "field": "type", "detail": "Unknown message type."}
@@ -168,14 +184,10 @@ class VisitorChatConsumer(ConciergeConsumer):
                 }
             )
 
-    async def _slow_down(self) -> str:
-        with override(self.conversation.language):
-            return _("You are sending messages very fast. Please wait a moment.")
-
     async def _start(self, content) -> None:
         if self.conversation is not None:
             return
-        hello = await _keep_connection(self._open)(content)
+        hello = await in_chat_thread(self._open)(content)
         if hello is None:
             await self.send_json(
                 {
@@ -226,10 +238,20 @@ class VisitorChatConsumer(ConciergeConsumer):
             ],
         }
 
-    def _say(self, text) -> list[dict]:
-        msgs = services.visitor_says(conversation=self.conversation, text=text, user=self.visitor)
-        self.conversation.refresh_from_db(fields=["status", "language", "script"])
-        return [selectors.message_payload(m) for m in msgs]
+    def _say(self, text) -> dict:
+        """One visitor message, all in the chat thread: the rate limit, the answer (which
+        keeps `self.conversation` up to date) and the frame to send back."""
+        conv = self.conversation
+        if not guards.allow_message(ip=self.ip, conversation_key=conv.key):
+            with override(conv.language):
+                detail = _("You are sending messages very fast. Please wait a moment.")
+            return {"kind": "error", "field": "text", "detail": detail}
+        msgs = services.visitor_says(conversation=conv, text=text, user=self.visitor)
+        return {
+            "kind": "messages",
+            "messages": [selectors.message_payload(m) for m in msgs],
+            "status": conv.status,
+        }
 
     def _action(self, kind: str, content: dict) -> None:
         conv = self.conversation

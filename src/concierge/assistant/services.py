@@ -446,11 +446,16 @@ def compose_answer(*, organisation, text, language: str, user=None, settings_obj
         filename=settings_obj.engine_file,
     )
     if engine is None:
-        return _unsure(detected, content_lang, None, [], organisation)
+        return _unsure(detected, content_lang, None, [], organisation, version=0)
     pred = engine.predict(text, fallback_language=conv_lang)
     if pred.answer_id is None:
         return _unsure(
-            detected, content_lang, pred.confidence, list(pred.alternatives), organisation
+            detected,
+            content_lang,
+            pred.confidence,
+            list(pred.alternatives),
+            organisation,
+            version=settings_obj.engine_version,
         )
     answer = _answer_for(
         label=pred.answer_id,
@@ -460,7 +465,14 @@ def compose_answer(*, organisation, text, language: str, user=None, settings_obj
         version=settings_obj.engine_version,
     )
     if answer is None:  # the entry vanished between training and now
-        return _unsure(detected, content_lang, pred.confidence, [], organisation)
+        return _unsure(
+            detected,
+            content_lang,
+            pred.confidence,
+            [],
+            organisation,
+            version=settings_obj.engine_version,
+        )
     answer.language = detected
     answer.confidence = round(float(pred.confidence), 4)
     return answer
@@ -472,7 +484,9 @@ def _t(language: str, message: str) -> str:
         return _(message)
 
 
-def _unsure(detected, content_lang, confidence, alternatives, organisation) -> Answer:
+def _unsure(
+    detected, content_lang, confidence, alternatives, organisation, *, version: int
+) -> Answer:
     alts = []
     for label, conf in alternatives[:3]:
         if conf < 0.15:
@@ -482,6 +496,8 @@ def _unsure(detected, content_lang, confidence, alternatives, organisation) -> A
             organisation=organisation,
             language=content_lang,
             default_language=organisation.language,
+            version=version,
+            record_missing=False,
         )
         if found is not None and found.source_title and found.answer_language == content_lang:
             alts.append({"title": found.source_title, "question": found.source_title})
@@ -502,8 +518,16 @@ def _unsure(detected, content_lang, confidence, alternatives, organisation) -> A
 
 
 def _answer_for(
-    *, label: str, organisation, language: str, default_language: str, version: int | None = None
+    *,
+    label: str,
+    organisation,
+    language: str,
+    default_language: str,
+    version: int | None = None,
+    record_missing: bool = True,
 ):
+    """The answer behind an engine label in `language` (or the default language, noting the
+    missing translation unless `record_missing` is off: "did you mean" chips only)."""
     if version is None:
         version = selectors.settings_for(organisation=organisation).engine_version
     cat = knowledge.catalogue(organisation=organisation, version=version)
@@ -536,7 +560,7 @@ def _answer_for(
             source_url=url,
             source_title=title,
         )
-        if used != language:
+        if used != language and record_missing:
             _mark_missing(ans, organisation=organisation, language=language, fallback=used)
         return ans
     art = cat.article(pk, language) or cat.article(pk, default_language)
@@ -551,7 +575,7 @@ def _answer_for(
         source_url=art.url,
         source_title=art.title,
     )
-    if art.language != language:
+    if art.language != language and record_missing:
         _mark_missing(ans, organisation=organisation, language=language, fallback=art.language)
     return ans
 
@@ -580,14 +604,23 @@ def _romanise(text: str, conversation: Conversation) -> str:
     return text
 
 
+def _bot_message(
+    conversation: Conversation, text: str, *, sender=Message.Sender.BOT, author=None, **fields
+) -> Message:
+    """A message from us (unsaved), in the script the visitor chose."""
+    if sender in (Message.Sender.BOT, Message.Sender.SYSTEM):
+        text = _romanise(text, conversation)
+    return Message(
+        conversation=conversation, sender=sender, author=author, text=text[:5000], **fields
+    )
+
+
 def _say(
     conversation: Conversation, text: str, *, sender=Message.Sender.BOT, author=None, **fields
 ) -> Message:
-    if sender in (Message.Sender.BOT, Message.Sender.SYSTEM):
-        text = _romanise(text, conversation)
-    return Message.objects.create(
-        conversation=conversation, sender=sender, author=author, text=text[:5000], **fields
-    )
+    message = _bot_message(conversation, text, sender=sender, author=author, **fields)
+    message.save(force_insert=True)
+    return message
 
 
 def conversation_group(conversation_id) -> str:
@@ -706,15 +739,17 @@ def visitor_says(*, conversation: Conversation, text, user=None) -> list[Message
         user=user,
         settings_obj=settings_obj,
     )
-    out.append(
-        Message.objects.create(
-            conversation=conversation,
-            sender=Message.Sender.VISITOR,
-            author=author,
-            text=stored,
-            language=ans.language,
-        )
+    question = Message(
+        conversation=conversation,
+        sender=Message.Sender.VISITOR,
+        author=author,
+        text=stored,
+        language=ans.language,
     )
+    if ans.kind in ("person", "thanks"):
+        # Hand-off and goodbye write (and lock) more rows: the question goes in first.
+        question.save(force_insert=True)
+    out.append(question)
     content_lang = "hi" if ans.language == "hi-Latn" else ans.language
     updates = {}
     if ans.kind not in ("empty", "too_long") and content_lang != conversation.language:
@@ -725,8 +760,10 @@ def visitor_says(*, conversation: Conversation, text, user=None) -> list[Message
         updates["script"] = "latn"
         conversation.script = "latn"
         ask_script = True
+    replies: list[Message] = []
     if ans.kind == "person":
         out += request_handoff(conversation=conversation, reason="asked", question="")
+        conversation.refresh_from_db(fields=["status"])
     elif ans.kind == "thanks":
         out += end_conversation(conversation=conversation, by_visitor=True)
     elif ans.kind == "unsure":
@@ -738,8 +775,8 @@ def visitor_says(*, conversation: Conversation, text, user=None) -> list[Message
             confidence=ans.confidence,
             reason=UnansweredQuestion.Reason.LOW_CONFIDENCE,
         )
-        out.append(
-            _say(
+        replies.append(
+            _bot_message(
                 conversation,
                 ans.text,
                 language=content_lang,
@@ -753,8 +790,8 @@ def visitor_says(*, conversation: Conversation, text, user=None) -> list[Message
         extra = {"kind": "answer", "ask_helpful": True}
         if ans.note:
             extra["note"] = _romanise(ans.note, conversation)
-        out.append(
-            _say(
+        replies.append(
+            _bot_message(
                 conversation,
                 ans.text,
                 language=ans.answer_language or content_lang,
@@ -770,18 +807,21 @@ def visitor_says(*, conversation: Conversation, text, user=None) -> list[Message
         extra = {"kind": ans.kind}
         if ans.kind == "money":
             extra["ask_helpful"] = True
-        out.append(_say(conversation, ans.text, language=content_lang, extra=extra))
+        replies.append(_bot_message(conversation, ans.text, language=content_lang, extra=extra))
     if ask_script:
         with translation.override("hi"):
             q = _("Shall I write Hindi in Devanagari or in Latin letters?")
-        out.append(
-            _say(
+        replies.append(
+            _bot_message(
                 conversation,
                 q,
                 language="hi",
                 extra={"kind": "ask_script", "choices": ["deva", "latn"]},
             )
         )
+    # The question and the bot's replies in one INSERT (ids come back on SQLite and PostgreSQL).
+    Message.objects.bulk_create(replies if question.pk else [question, *replies])
+    out += replies
     _touch(conversation, **updates)
     if conversation.status != Conversation.Status.BOT or ans.kind in ("person", "thanks"):
         _push(conversation, out)

@@ -7,12 +7,21 @@ from channels.testing.websocket import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
 from concierge.assistant import guards, services
+from concierge.assistant.consumers import close_chat_connection
 from concierge.assistant.models import Conversation
 from concierge.assistant.routing import websocket_urlpatterns
 from concierge.assistant.tests.factories import seat
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 APP = URLRouter(websocket_urlpatterns)
+
+
+@pytest.fixture(autouse=True)
+def close_chat_thread_connection():
+    """The chat thread keeps its connection between messages; close it after each test so
+    the test database can be flushed and dropped."""
+    yield
+    close_chat_connection()
 
 
 def visitor_socket(slug, origin=None, user=None):
