@@ -1,11 +1,13 @@
-"""/api/helpdesk/ — thin: parse, call a service or selector, answer. Errors map to 4xx JSON."""
+"""/api/helpdesk/ — thin: parse, call a service or selector, answer. Errors map to 4xx JSON.
 
-from __future__ import annotations
+(No `from __future__ import annotations`: the settings endpoints are built in a loop and ninja
+reads their payload types from the live annotations.)"""
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -13,8 +15,9 @@ from ninja.security import APIKeyHeader
 
 from concierge.accounts.models import Organisation
 from concierge.core.api import AUTH, ErrorOut, Pagination
-from concierge.helpdesk import selectors, services
-from concierge.helpdesk.models import Ticket
+from concierge.helpdesk import selectors, services, settings_selectors
+from concierge.helpdesk.models import HelpdeskSettings, Ticket, Webhook
+from concierge.helpdesk.settings_views import SECTIONS
 
 router = Router(tags=["helpdesk"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -147,18 +150,6 @@ class InboundOut(Schema):
     reason: str
     ticket: int | None
     attachments: list[str | None]
-
-
-class WebhookIn(Schema):
-    url: str
-    events: str = "*"
-
-
-class WebhookOut(Schema):
-    id: int
-    url: str
-    events: str
-    secret: str
 
 
 # --- knowledge base ------------------------------------------------------------------------
@@ -384,12 +375,513 @@ def inbound(request, org: str = ""):
     }
 
 
-@router.post("/{org}/webhooks", response={201: WebhookOut, **ERRORS})
+# ===========================================================================================
+# Settings (managers and admins; anyone else gets 404). Payloads go through the same forms as
+# the pages, so a bad value is the same field error (422) in both.
+# ===========================================================================================
+def _managed(request, slug: str) -> Organisation:
+    return settings_selectors.managed_organisation(slug=slug, user=request.auth)
+
+
+def _form_error(form) -> ValidationError:
+    return ValidationError(form.errors.as_data())
+
+
+def _bound(form_class, obj, payload: dict, **form_kwargs):
+    """A form bound to the row's current values overlaid with what the payload sets."""
+    current = form_class(instance=obj, **form_kwargs)
+    data = {name: current[name].value() for name in current.fields}
+    data = {k: v for k, v in data.items() if v is not None}
+    data.update({k: v for k, v in payload.items() if v is not None})
+    return form_class(data=data, instance=obj, **form_kwargs)
+
+
+def _save_section(request, organisation, key: str, obj, payload: dict):
+    section = SECTIONS[key]
+    form = _bound(section.form, obj, payload, **section.form_kwargs(organisation))
+    if not form.is_valid():
+        raise _form_error(form)
+    return services.save_setting(actor=request.auth, organisation=organisation, obj=form.instance)
+
+
+class DeletedOut(Schema):
+    detail: str
+    tickets_kept: int
+    articles_kept: int
+    rules_removed: int
+
+
+class QueueMemberOut(Schema):
+    id: int
+    user_email: str
+    name: str
+    languages: list[str]
+    is_available: bool
+
+    @staticmethod
+    def resolve_user_email(obj) -> str:
+        return obj.user.email
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.user.name
+
+    @staticmethod
+    def resolve_languages(obj) -> list[str]:
+        return [c.strip() for c in obj.languages.split(",") if c.strip()]
+
+
+class QueueOut(Schema):
+    id: int
+    name: str
+    assignment: str
+    manager: int | None
+    members: list[QueueMemberOut]
+
+    @staticmethod
+    def resolve_manager(obj) -> int | None:
+        return obj.manager_id
+
+    @staticmethod
+    def resolve_members(obj) -> list:
+        return list(settings_selectors.queue_members(queue=obj))
+
+
+class QueueIn(Schema):
+    name: str | None = None
+    assignment: str | None = None
+    manager: int | None = None
+
+
+class RuleOut(Schema):
+    id: int
+    name: str
+    position: int
+    category: int | None
+    keywords: str
+    language: str
+    customer_domain: str
+    queue: int
+    priority: str
+    is_active: bool
+
+    @staticmethod
+    def resolve_category(obj) -> int | None:
+        return obj.category_id
+
+    @staticmethod
+    def resolve_queue(obj) -> int:
+        return obj.queue_id
+
+
+class RuleIn(Schema):
+    name: str | None = None
+    position: int | None = None
+    category: int | None = None
+    keywords: str | None = None
+    language: str | None = None
+    customer_domain: str | None = None
+    queue: int | None = None
+    priority: str | None = None
+    is_active: bool | None = None
+    match_all: bool | None = None
+
+
+class SLAOut(Schema):
+    id: int
+    priority: str
+    first_response_minutes: int
+    resolution_minutes: int
+    warn_before_minutes: int
+
+
+class SLAIn(Schema):
+    priority: str | None = None
+    first_response_minutes: int | None = None
+    resolution_minutes: int | None = None
+    warn_before_minutes: int | None = None
+
+
+class HolidayOut(Schema):
+    id: int
+    day: date
+    name: str
+
+
+class HolidayIn(Schema):
+    day: date | None = None
+    name: str | None = None
+
+
+class WebhookOut(Schema):
+    """The secret is never read back: it is given once, on creation or regeneration."""
+
+    id: int
+    url: str
+    events: str
+    is_active: bool
+
+
+class WebhookCreatedOut(WebhookOut):
+    secret: str
+
+
+class WebhookIn(Schema):
+    url: str | None = None
+    events: str | None = None
+    is_active: bool | None = None
+
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+    names: dict[str, str]
+
+
+class KBCategoryOut(CategoryOut):
+    slug: str
+    position: int
+
+
+class TicketCategoryIn(Schema):
+    name: str | None = None
+    name_hi: str | None = None
+    name_ta: str | None = None
+
+
+class KBCategoryIn(TicketCategoryIn):
+    slug: str | None = None
+    position: int | None = None
+
+
+class CannedOut(Schema):
+    id: int
+    title: str
+    body: str
+
+
+class CannedIn(Schema):
+    title: str | None = None
+    body: str | None = None
+
+
+def _webhook_payload(payload: dict) -> dict:
+    """`events` as the model stores it ("*" or comma-separated) → the form's ticked events."""
+    events = payload.pop("events", None)
+    if events is not None:
+        names = [e.strip() for e in events.split(",") if e.strip()]
+        payload["event_names"] = [] if "*" in names else names
+    return payload
+
+
+def _add_crud(key: str, segment: str, out_schema, in_schema, *, create: bool = True) -> None:
+    """GET (list), POST, GET one, PATCH and DELETE for one settings section."""
+    model = SECTIONS[key].model
+    prepare = _webhook_payload if key == "webhooks" else dict
+
+    def list_rows(request, org: str):
+        organisation = _managed(request, org)
+        return list(settings_selectors.setting_rows(organisation=organisation, model=model))
+
+    def get_row(request, org: str, pk: int):
+        organisation = _managed(request, org)
+        return settings_selectors.setting_or_404(
+            user=request.auth, organisation=organisation, model=model, pk=pk
+        )
+
+    def create_row(request, org: str, payload: in_schema):
+        organisation = _managed(request, org)
+        obj = model(organisation=organisation)
+        data = prepare(payload.dict(exclude_unset=True))
+        return 201, _save_section(request, organisation, key, obj, data)
+
+    def update_row(request, org: str, pk: int, payload: in_schema):
+        organisation = _managed(request, org)
+        obj = settings_selectors.setting_or_404(
+            user=request.auth, organisation=organisation, model=model, pk=pk
+        )
+        return _save_section(
+            request, organisation, key, obj, prepare(payload.dict(exclude_unset=True))
+        )
+
+    def delete_row(request, org: str, pk: int):
+        organisation = _managed(request, org)
+        obj = settings_selectors.setting_or_404(
+            user=request.auth, organisation=organisation, model=model, pk=pk
+        )
+        outcome = services.delete_setting(actor=request.auth, obj=obj)
+        return {
+            "detail": " ".join(filter(None, [_("Deleted."), outcome.describe()])),
+            "tickets_kept": outcome.tickets_kept,
+            "articles_kept": outcome.articles_kept,
+            "rules_removed": outcome.rules_removed,
+        }
+
+    name = segment.replace("-", "_")
+    base, one = f"/{{org}}/{segment}", f"/{{org}}/{segment}/{{pk}}"
+    router.get(base, response={200: list[out_schema], **ERRORS}, operation_id=f"list_{name}")(
+        list_rows
+    )
+    if create:
+        router.post(base, response={201: out_schema, **ERRORS}, operation_id=f"create_{name}")(
+            create_row
+        )
+    router.get(one, response={200: out_schema, **ERRORS}, operation_id=f"get_{name}")(get_row)
+    router.patch(one, response={200: out_schema, **ERRORS}, operation_id=f"update_{name}")(
+        update_row
+    )
+    router.delete(one, response={200: DeletedOut, **ERRORS}, operation_id=f"delete_{name}")(
+        delete_row
+    )
+
+
+_add_crud("queues", "queues", QueueOut, QueueIn)
+_add_crud("rules", "routing-rules", RuleOut, RuleIn)
+_add_crud("sla", "sla-policies", SLAOut, SLAIn)
+_add_crud("holidays", "holidays", HolidayOut, HolidayIn)
+_add_crud("webhooks", "webhooks", WebhookOut, WebhookIn, create=False)
+_add_crud("kb-categories", "kb-categories", KBCategoryOut, KBCategoryIn)
+_add_crud("ticket-categories", "ticket-categories", CategoryOut, TicketCategoryIn)
+_add_crud("canned", "canned-responses", CannedOut, CannedIn)
+
+
+# --- queue members -------------------------------------------------------------------------
+class QueueMemberIn(Schema):
+    user_email: str
+    languages: list[str] = ["en"]
+    is_available: bool = True
+
+
+class QueueMemberPatch(Schema):
+    languages: list[str] | None = None
+    is_available: bool | None = None
+
+
+def _managed_queue(request, org: str, pk: int):
+    organisation = _managed(request, org)
+    return settings_selectors.setting_or_404(
+        user=request.auth, organisation=organisation, model=SECTIONS["queues"].model, pk=pk
+    )
+
+
+@router.post("/{org}/queues/{pk}/members", response={201: QueueMemberOut, **ERRORS})
+def add_queue_member(request, org: str, pk: int, payload: QueueMemberIn):
+    """Managers: put an agent (by e-mail) into the queue with the languages they answer in."""
+    queue = _managed_queue(request, org, pk)
+    user = (
+        settings_selectors.agents(organisation=queue.organisation)
+        .filter(email__iexact=payload.user_email)
+        .first()
+    )
+    if user is None:
+        raise ValidationError({"user_email": _("No agent of this organisation has this e-mail.")})
+    member = services.add_queue_member(
+        actor=request.auth,
+        queue=queue,
+        user=user,
+        languages=",".join(payload.languages),
+        available=payload.is_available,
+    )
+    return 201, member
+
+
+@router.patch("/{org}/queues/{pk}/members/{member_id}", response={200: QueueMemberOut, **ERRORS})
+def update_queue_member(request, org: str, pk: int, member_id: int, payload: QueueMemberPatch):
+    queue = _managed_queue(request, org, pk)
+    member = settings_selectors.queue_member_or_404(user=request.auth, queue=queue, pk=member_id)
+    return services.update_queue_member(
+        actor=request.auth,
+        member=member,
+        languages=payload.languages if payload.languages is not None else member.languages,
+        available=member.is_available if payload.is_available is None else payload.is_available,
+    )
+
+
+@router.delete("/{org}/queues/{pk}/members/{member_id}", response={204: None, **ERRORS})
+def remove_queue_member(request, org: str, pk: int, member_id: int):
+    queue = _managed_queue(request, org, pk)
+    member = settings_selectors.queue_member_or_404(user=request.auth, queue=queue, pk=member_id)
+    services.remove_queue_member(actor=request.auth, member=member)
+    return 204, None
+
+
+# --- business hours and inbound mail -------------------------------------------------------
+class BusinessHoursOut(Schema):
+    work_start: time
+    work_end: time
+    work_days: list[int]
+    pending_reminder_days: int
+    auto_close_days: int
+    reopen_days: int
+    max_attachment_bytes: int
+    tickets_per_hour_per_customer: int
+    tickets_per_hour_per_ip: int
+
+    @staticmethod
+    def resolve_work_days(obj) -> list[int]:
+        return sorted(obj.working_weekdays)
+
+
+class BusinessHoursIn(Schema):
+    work_start: time | None = None
+    work_end: time | None = None
+    work_days: list[int] | None = None
+    pending_reminder_days: int | None = None
+    auto_close_days: int | None = None
+    reopen_days: int | None = None
+    max_attachment_mb: int | None = None
+    tickets_per_hour_per_customer: int | None = None
+    tickets_per_hour_per_ip: int | None = None
+
+
+@router.get("/{org}/business-hours", response={200: BusinessHoursOut, **ERRORS})
+def get_business_hours(request, org: str):
+    organisation = _managed(request, org)
+    return settings_selectors.helpdesk_settings(organisation=organisation)
+
+
+@router.patch("/{org}/business-hours", response={200: BusinessHoursOut, **ERRORS})
+def update_business_hours(request, org: str, payload: BusinessHoursIn):
+    """Managers: working hours and days (Monday = 0), pending/auto-close/reopen days, limits."""
+    from concierge.helpdesk.forms import BusinessHoursForm
+
+    organisation = _managed(request, org)
+    data = payload.dict(exclude_unset=True)
+    if data.get("work_days") is not None:
+        data["work_days"] = [str(d) for d in data["work_days"]]
+    form = _bound(BusinessHoursForm, services.settings_for(organisation), data)
+    if not form.is_valid():
+        raise _form_error(form)
+    return services.save_business_hours(
+        actor=request.auth, organisation=organisation, cfg=form.instance
+    )
+
+
+class InboundSettingsOut(Schema):
+    """The IMAP password is write-only: `has_password` says whether one is stored."""
+
+    support_address: str
+    imap_host: str
+    imap_port: int
+    imap_user: str
+    imap_folder: str
+    imap_ssl: bool
+    has_password: bool
+    has_token: bool
+
+    @staticmethod
+    def resolve_has_password(obj: HelpdeskSettings) -> bool:
+        return bool(obj.imap_password)
+
+    @staticmethod
+    def resolve_has_token(obj: HelpdeskSettings) -> bool:
+        return bool(obj.inbound_token_hash)
+
+
+class InboundSettingsIn(Schema):
+    support_address: str | None = None
+    imap_host: str | None = None
+    imap_port: int | None = None
+    imap_user: str | None = None
+    imap_folder: str | None = None
+    imap_ssl: bool | None = None
+    password: str | None = None
+    clear_password: bool = False
+
+
+@router.get("/{org}/inbound-settings", response={200: InboundSettingsOut, **ERRORS})
+def get_inbound_settings(request, org: str):
+    organisation = _managed(request, org)
+    return settings_selectors.helpdesk_settings(organisation=organisation)
+
+
+@router.patch("/{org}/inbound-settings", response={200: InboundSettingsOut, **ERRORS})
+def update_inbound_settings(request, org: str, payload: InboundSettingsIn):
+    """Managers: the support address and IMAP mailbox. A password given is stored and never
+    returned; leave it out to keep the stored one, or send `clear_password: true`."""
+    from concierge.helpdesk.forms import InboundMailForm
+
+    organisation = _managed(request, org)
+    data = payload.dict(exclude_unset=True)
+    password, clear = data.pop("password", None), data.pop("clear_password", False)
+    form = _bound(InboundMailForm, services.settings_for(organisation), data)
+    if not form.is_valid():
+        raise _form_error(form)
+    return services.save_inbound_settings(
+        actor=request.auth,
+        organisation=organisation,
+        cfg=form.instance,
+        password=password,
+        clear_password=clear,
+    )
+
+
+class TokenOut(Schema):
+    token: str
+
+
+@router.post("/{org}/inbound-token", response={201: TokenOut, **ERRORS})
+def make_inbound_token(request, org: str):
+    """Managers: a new `X-Helpdesk-Token` for POST /inbound (shown once; the old one stops)."""
+    organisation = _managed(request, org)
+    return 201, {
+        "token": services.issue_inbound_token(actor=request.auth, organisation=organisation)
+    }
+
+
+# --- webhooks ------------------------------------------------------------------------------
+class DeliveryOut(Schema):
+    id: int
+    event: str
+    status: str
+    attempts: int
+    response_code: int | None
+    last_error: str
+    next_attempt_at: datetime | None
+    created_at: datetime
+
+
+class SecretOut(Schema):
+    secret: str
+
+
+@router.post("/{org}/webhooks", response={201: WebhookCreatedOut, **ERRORS})
 def create_webhook(request, org: str, payload: WebhookIn):
     """Managers: events are signed with HMAC-SHA256 of the body using `secret`
-    (`X-Concierge-Signature: sha256=…`)."""
-    organisation = _org(request, org)
-    hook = services.save_webhook(
-        actor=request.auth, organisation=organisation, url=payload.url, events=payload.events
+    (`X-Concierge-Signature: sha256=…`). The secret is in this answer only."""
+    organisation = _managed(request, org)
+    obj = Webhook(organisation=organisation)
+    data = _webhook_payload(payload.dict(exclude_unset=True))
+    return 201, _save_section(request, organisation, "webhooks", obj, data)
+
+
+def _managed_webhook(request, org: str, pk: int) -> Webhook:
+    organisation = _managed(request, org)
+    return settings_selectors.setting_or_404(
+        user=request.auth, organisation=organisation, model=Webhook, pk=pk
     )
-    return 201, hook
+
+
+@router.post("/{org}/webhooks/{pk}/secret", response={201: SecretOut, **ERRORS})
+def regenerate_webhook_secret(request, org: str, pk: int):
+    """A new signing secret, in this answer only; the old one stops signing at once."""
+    hook = _managed_webhook(request, org, pk)
+    return 201, {"secret": services.regenerate_webhook_secret(actor=request.auth, webhook=hook)}
+
+
+@router.get("/{org}/webhooks/{pk}/deliveries", response={200: list[DeliveryOut], **ERRORS})
+def list_webhook_deliveries(request, org: str, pk: int, limit: int = 20):
+    hook = _managed_webhook(request, org, pk)
+    return settings_selectors.webhook_deliveries(webhook=hook, limit=max(1, min(limit, 200)))
+
+
+@router.post(
+    "/{org}/webhooks/{pk}/deliveries/{delivery_id}/retry", response={200: DeliveryOut, **ERRORS}
+)
+def retry_webhook_delivery(request, org: str, pk: int, delivery_id: int):
+    """Send a failed or pending delivery again now (422 when it was already sent)."""
+    hook = _managed_webhook(request, org, pk)
+    delivery = settings_selectors.webhook_delivery_or_404(
+        user=request.auth, webhook=hook, pk=delivery_id
+    )
+    return services.retry_webhook_delivery(actor=request.auth, delivery=delivery)
