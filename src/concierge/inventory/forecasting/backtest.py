@@ -76,6 +76,9 @@ def backtest(
     lag = SCALE_LAG[freq]
     acc: dict[str, list] = {k: [] for k in ("method", "seasonal_naive", "croston")}
     stock: dict[float, list[float]] = {q: [0.0, 0.0, 0.0, 0.0] for q in SERVICE_LEVELS}
+    levels = (80, 90) if freq == "M" else (80, 95)
+    inside = {level: np.zeros((2, horizon)) for level in levels}  # [covered, known] per step
+    width = {level: np.zeros(horizon) for level in levels}
     models: dict[str, int] = {}
     for fold in range(folds):
         cut = length - (folds - fold) * horizon
@@ -83,7 +86,6 @@ def backtest(
             raise ValueError("not enough history for this many folds")
         train = panel.head(cut)
         actual = panel.values[:, cut : cut + horizon]
-        levels = (80, 90) if freq == "M" else (80, 95)
         fc = forecast_series(_to_frame(train), horizon, levels, freq=freq, **run_options)
         fc = fc.set_index(ID).loc[panel.ids].reset_index()
         point = fc["forecast"].to_numpy().reshape(n, horizon)
@@ -103,6 +105,14 @@ def backtest(
                 acc["croston"].append(
                     scaled_errors(actual=actual[i], forecast=croston[i], history=hist, lag=lag)
                 )
+        known = ~np.isnan(actual)
+        for level in levels:
+            lo = fc[f"lo_{level}"].to_numpy().reshape(n, horizon)
+            hi = fc[f"hi_{level}"].to_numpy().reshape(n, horizon)
+            hit = (actual >= lo) & (actual <= hi) & known
+            inside[level][0] += hit.sum(axis=0)
+            inside[level][1] += known.sum(axis=0)
+            width[level] += (hi - lo).sum(axis=0)
         if freq == "M":
             for q, col in ((0.90, "hi_80"), (0.95, "hi_90")):
                 level = fc[col].to_numpy().reshape(n, horizon)
@@ -119,6 +129,15 @@ def backtest(
             arr = np.array(acc[name], dtype=float)
             scores["mase" + key] = float(np.nanmean(arr[:, 0]))
             scores["rmsse" + key] = float(np.nanmean(arr[:, 1]))
+    for level in levels:
+        covered, counted = inside[level]
+        scores[f"coverage_{level}"] = covered.sum() / max(counted.sum(), 1)
+        end = -max(1, horizon // 4)  # the last quarter of the horizon: still calibrated?
+        scores[f"coverage_{level}_end"] = covered[end:].sum() / max(counted[end:].sum(), 1)
+        # the band's mean width at the last step over the first: > 1 when it widens
+        scores[f"width_growth_{level}"] = (
+            width[level][-1] / width[level][0] if width[level][0] > 0 else float("nan")
+        )
     if freq == "M":
         scores["mase_naive"] = scores["mase_seasonal_naive"]
         scores["rmsse_naive"] = scores["rmsse_seasonal_naive"]

@@ -336,32 +336,65 @@ def _forecast_batch(
 
 
 def _conformal_bounds(values, point, held, holdout, levels, season):
-    """Split-conformal intervals: pooled holdout errors in units of each series' naive error."""
+    """Split-conformal intervals that widen with the horizon.
+
+    Holdout errors are put in units of each series' naive error, then divided by a per-step
+    spread s(k) = sqrt(a + b·k) fitted (b ≥ 0) to their mean square at each step k: the
+    error of a level that drifts grows with the steps ahead, the noise around it does not.
+    The pooled quantiles of these standardised errors times s(k) give the band at step k.
+    Without a holdout: a normal band, sigma = 1.25 × the naive error × sqrt(seasons ahead).
+    """
     length = values.shape[1]
+    horizon = point.shape[1]
     lag = season if length > 2 * season else 1
     diff = np.abs(values[:, lag:] - values[:, :-lag])
     with np.errstate(invalid="ignore"), _quiet():
         scale = np.nanmean(diff, axis=1)
         fallback = np.nanmean(values, axis=1)
     scale = np.where(scale > 0, scale, np.where(fallback > 0, fallback, 1.0))
-    residuals = None
+    steps = np.arange(1, horizon + 1)
+    spread, residuals = None, None
     if holdout:
         actual = values[:, length - holdout :]
-        res = ((actual - held) / scale[:, None]).reshape(-1)
-        res = res[np.isfinite(res)]
-        residuals = res if res.size >= 20 else None
+        res = (actual - held) / scale[:, None]
+        if np.isfinite(res).sum() >= 20:
+            spread = _step_spread(res, horizon)
+            standard = res / spread[None, :holdout]
+            residuals = standard[np.isfinite(standard)]
     out = {}
     for level in levels:
         tail = (100 - level) / 200
         if residuals is not None:
             q_lo, q_hi = np.quantile(residuals, [tail, 1 - tail])
-        else:  # no holdout: a normal band with sigma ~ 1.25 x the naive MAE
+            q_lo, q_hi = q_lo * spread, q_hi * spread
+        else:
             from statistics import NormalDist
 
-            z = NormalDist().inv_cdf(1 - tail) * 1.25
+            z = NormalDist().inv_cdf(1 - tail) * 1.25 * np.sqrt(np.ceil(steps / lag))
             q_lo, q_hi = -z, z
-        out[level] = (point + q_lo * scale[:, None], point + q_hi * scale[:, None])
+        out[level] = (
+            point + q_lo[None, :] * scale[:, None],
+            point + q_hi[None, :] * scale[:, None],
+        )
     return out
+
+
+def _step_spread(res: np.ndarray, horizon: int) -> np.ndarray:
+    """s(k) = sqrt(a + b·k), b ≥ 0, least squares on the mean square error at each step k;
+    normalised to 1 at the first step."""
+    with _quiet():
+        msq = np.nanmean(res**2, axis=0)
+    k = np.arange(1, res.shape[1] + 1, dtype=float)
+    ok = np.isfinite(msq)
+    if not ok.any():
+        return np.ones(horizon)
+    mean = float(msq[ok].mean())
+    b, a = np.polyfit(k[ok], msq[ok], 1) if ok.sum() >= 2 else (0.0, mean)
+    if b <= 0:  # no growth seen: a flat band
+        a, b = mean, 0.0
+    a = max(a, 0.05 * mean, 1e-9)
+    s = np.sqrt(a + b * np.arange(1, horizon + 1))
+    return s / s[0]
 
 
 class _quiet:

@@ -132,3 +132,29 @@ def test_dask_backend_gives_the_same_forecasts():
     ):
         remote = forecast_series(frame, 7, use_global=False, backend="dask", partitions=2)
     pd.testing.assert_frame_equal(local, remote)
+
+
+def test_intervals_widen_with_the_horizon_when_errors_grow():
+    """A drifting level: the further ahead, the less we know — the band must say so."""
+    rng = np.random.default_rng(11)
+    days = 240
+    dates = pd.date_range("2023-01-02", periods=days, freq="D")
+    frame = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "series_id": f"w{i}",
+                    "date": dates,
+                    "demand": np.maximum(
+                        200 + np.cumsum(rng.normal(0, 2.0, days)) + rng.normal(0, 1.0, days), 0
+                    ),
+                }
+            )
+            for i in range(12)
+        ],
+        ignore_index=True,
+    )
+    out = forecast_series(frame, 28, (80, 95), use_global=False)
+    width = (out["hi_80"] - out["lo_80"]).to_numpy().reshape(12, 28).mean(axis=0)
+    assert width[-1] > 1.5 * width[0]
+    assert (np.diff(width) >= -1e-9).all()
