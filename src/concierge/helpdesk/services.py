@@ -311,18 +311,43 @@ def record_deflection(
 # ===========================================================================================
 # Tickets
 # ===========================================================================================
-_DEVANAGARI = re.compile(r"[\u0900-\u097F]")
-_TAMIL = re.compile(r"[\u0B80-\u0BFF]")
+#: Latin-script tickets with fewer words than this take the customer's language
+SHORT_TICKET_WORDS = 3
+_WORDS = re.compile(r"[^\W\d_]+")
 
 
-def detect_language(text: str, *, default: str = "en") -> str:
-    """Script decides Hindi and Tamil; otherwise the customer's own language (or English)."""
-    devanagari, tamil = len(_DEVANAGARI.findall(text)), len(_TAMIL.findall(text))
-    if tamil and tamil >= devanagari:
-        return "ta"
-    if devanagari:
-        return "hi"
-    return default if default in KB_LANGUAGES else "en"
+@dataclass(frozen=True)
+class DetectedLanguage:
+    language: str  # what the ticket is stored and routed with: en, hi or ta
+    detected: str  # what the identifier said: en, hi, ta or hi-Latn (romanised Hindi)
+    fell_back: bool  # too short or unsure: the customer's (or organisation's) language
+
+
+def detect_ticket_language(
+    *, organisation: Organisation, text: str, customer_language: str = ""
+) -> DetectedLanguage:
+    """The language a ticket is written in, among the organisation's languages.
+
+    The assistant's identifier decides: Devanagari and Tamil script by script, Latin script
+    between English and romanised Hindi by its model — so "mera order nahi aaya" is Hindi and
+    goes to Hindi rules and Hindi-speaking agents. Short (< 3 words) or uncertain Latin text
+    takes the customer's profile language, else the organisation's."""
+    from concierge.assistant.engine.langid import detect_language as identify
+    from concierge.helpdesk.settings_selectors import organisation_languages
+
+    allowed = organisation_languages(organisation=organisation)
+    fallback = next(
+        (c for c in (customer_language, organisation.language) if c in allowed), allowed[0]
+    )
+    identifier_languages = (*allowed, "hi-Latn") if "hi" in allowed else allowed
+    detected = identify(text, allowed=identifier_languages, fallback=fallback)
+    latin = detected in ("en", "hi-Latn")
+    if latin and len(_WORDS.findall(text)) < SHORT_TICKET_WORDS:
+        return DetectedLanguage(language=fallback, detected=detected, fell_back=True)
+    language = "hi" if detected == "hi-Latn" else detected
+    if language not in allowed:  # the identifier never answers outside `allowed`; be sure
+        return DetectedLanguage(language=fallback, detected=detected, fell_back=True)
+    return DetectedLanguage(language=language, detected=detected, fell_back=False)
 
 
 _SPAM_WORDS = re.compile(
@@ -610,6 +635,16 @@ def create_ticket(
             now=now,
         )
     score = spam_score(subject=subject, body=description, sender=customer_email)
+    if language:  # given by the caller (e.g. the chat hand-off): "hi-Latn" is Hindi
+        detection = DetectedLanguage(
+            language=language.split("-")[0], detected=language, fell_back=False
+        )
+    else:
+        detection = detect_ticket_language(
+            organisation=organisation,
+            text=f"{subject}\n{description}",
+            customer_language=getattr(customer, "language", "") or "",
+        )
     ticket = Ticket(
         organisation=organisation,
         number=_next_number(organisation),
@@ -621,8 +656,7 @@ def create_ticket(
         category=category,
         priority=customer_priority,
         customer_priority=customer_priority,
-        language=language
-        or detect_language(f"{subject} {description}", default=getattr(customer, "language", "en")),
+        language=detection.language,
         channel=channel,
         created_at=now,
         updated_at=now,
@@ -654,7 +688,17 @@ def create_ticket(
         created_at=now,
     )
     _store_attachments(message, files)
-    _event(ticket, "created", customer, channel=channel, priority=ticket.priority, spam_score=score)
+    _event(
+        ticket,
+        "created",
+        customer,
+        channel=channel,
+        priority=ticket.priority,
+        spam_score=score,
+        language=ticket.language,
+        detected_language=detection.detected,
+        language_fell_back=detection.fell_back,
+    )
     if ticket.is_spam:
         _event(ticket, "spam_suspected", None, score=score)
         return ticket
