@@ -15,6 +15,7 @@ from ninja.security import APIKeyHeader
 
 from concierge.accounts.models import Organisation
 from concierge.core.api import AUTH, ErrorOut, Pagination
+from concierge.core.permissions import require
 from concierge.helpdesk import selectors, services, settings_selectors
 from concierge.helpdesk.models import HelpdeskSettings, Ticket, Webhook
 from concierge.helpdesk.settings_views import SECTIONS
@@ -380,7 +381,10 @@ def inbound(request, org: str = ""):
 # the pages, so a bad value is the same field error (422) in both.
 # ===========================================================================================
 def _managed(request, slug: str) -> Organisation:
-    return settings_selectors.managed_organisation(slug=slug, user=request.auth)
+    """Strangers get 404; members who are not managers or admins get 403."""
+    organisation = settings_selectors.member_organisation(slug=slug, user=request.auth)
+    require(request.auth, "helpdesk.manage", organisation)
+    return organisation
 
 
 def _form_error(form) -> ValidationError:

@@ -36,6 +36,15 @@ def managed_organisation(*, slug: str, user) -> Organisation:
     return organisation
 
 
+def member_organisation(*, slug: str, user) -> Organisation:
+    """A company the user belongs to in any role (the API then answers 403, not 404, to
+    members who may not manage it)."""
+    organisation = organisation_for_member(user=user, slug=slug)
+    if organisation.kind != Organisation.Kind.COMPANY:
+        raise Http404("Not found.")
+    return organisation
+
+
 def setting_rows(*, organisation: Organisation, model: type[Model]) -> QuerySet:
     """Every settings row of one kind for the list pages, with what each list shows."""
     qs = model.objects.filter(organisation=organisation)

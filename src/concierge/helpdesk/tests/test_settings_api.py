@@ -30,16 +30,29 @@ def send(client, method, path, body=None):
     )
 
 
-@pytest.mark.parametrize("who", ["agent", "customer", "stranger"])
-def test_settings_endpoints_are_404_for_everyone_but_managers(request, org, queue, who):
+@pytest.mark.parametrize(("who", "status"), [("agent", 403), ("customer", 403), ("stranger", 404)])
+def test_settings_endpoints_refuse_everyone_but_managers(request, org, queue, who, status):
+    """Members who may not manage get 403; strangers cannot even learn the company exists."""
     c = api(request.getfixturevalue(who))
     for path in ("queues", "routing-rules", "sla-policies", "business-hours", "inbound-settings"):
         r = c.get(f"/api/helpdesk/{org.slug}/{path}")
-        assert r.status_code == 404 and r.json()["detail"], path
-    assert send(c, "post", f"{org.slug}/queues", {"name": "X"}).status_code == 404
-    assert send(c, "delete", f"{org.slug}/queues/{queue.pk}").status_code == 404
-    assert send(c, "post", f"{org.slug}/inbound-token").status_code == 404
+        assert r.status_code == status and r.json()["detail"], path
+    assert send(c, "post", f"{org.slug}/queues", {"name": "X"}).status_code == status
+    assert send(c, "delete", f"{org.slug}/queues/{queue.pk}").status_code == status
+    assert send(c, "post", f"{org.slug}/inbound-token").status_code == status
+    assert send(c, "post", f"{org.slug}/webhooks", {"url": "https://x.example"}).status_code == (
+        status
+    )
     assert Queue.objects.filter(pk=queue.pk).exists()
+    assert not Queue.objects.filter(name="X").exists() and not Webhook.objects.exists()
+
+
+def test_an_admin_may_manage_too(org, queue):
+    from concierge.accounts.models import Role
+    from concierge.helpdesk.tests.factories import member
+
+    admin = member(org, Role.ADMIN)
+    assert api(admin).get(f"/api/helpdesk/{org.slug}/queues").json()[0]["name"] == "Support"
 
 
 def test_manager_builds_routing_through_the_api(org, manager, agent, customer):
