@@ -75,7 +75,8 @@ def backtest(
     n, length = panel.values.shape
     lag = SCALE_LAG[freq]
     acc: dict[str, list] = {k: [] for k in ("method", "seasonal_naive", "croston")}
-    stock: dict[float, list[float]] = {q: [0.0, 0.0, 0.0, 0.0] for q in SERVICE_LEVELS}
+    # served, demand, held, pinball, part-months covered (demand <= S), part-months
+    stock: dict[float, list[float]] = {q: [0.0] * 6 for q in SERVICE_LEVELS}
     levels = (80, 90) if freq == "M" else (80, 95)
     inside = {level: np.zeros((2, horizon)) for level in levels}  # [covered, known] per step
     width = {level: np.zeros(horizon) for level in levels}
@@ -142,11 +143,13 @@ def backtest(
         scores["mase_naive"] = scores["mase_seasonal_naive"]
         scores["rmsse_naive"] = scores["rmsse_seasonal_naive"]
         for q in SERVICE_LEVELS:
-            served, demand, held, pin = stock[q]
+            served, demand, held, pin, covered, counted = stock[q]
             tag = f"{round(q * 100)}"
             scores[f"fill_rate_{tag}"] = served / demand if demand else float("nan")
             scores[f"stock_{tag}"] = held / (n * horizon * folds)
             scores[f"spl_{tag}"] = pin / (n * folds)
+            # the share of part-months whose demand the stock level covered (cycle service)
+            scores[f"cycle_service_{tag}"] = covered / counted if counted else float("nan")
     return BacktestResult(n, horizon, folds, freq, scores, models, time.perf_counter() - started)
 
 
@@ -191,6 +194,8 @@ def _stock_scores(acc, actual, level, history, q, lag):
     acc[0] += float(np.minimum(a, level)[known].sum())
     acc[1] += float(a[known].sum())
     acc[2] += float(np.maximum(level - a, 0.0)[known].sum())
+    acc[4] += float((a <= level)[known].sum())
+    acc[5] += float(known.sum())
     for i in range(len(actual)):
         diff = np.abs(history[i, lag:] - history[i, :-lag])
         scale = np.nanmean(diff) if diff.size else np.nan
