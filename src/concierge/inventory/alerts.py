@@ -90,17 +90,41 @@ def _set(
 
 def check_stock(*, item: Item, store: Store, stock: ItemStock) -> None:
     """Low, out and overstock for one item in one store — called with every movement."""
-    rule = ReorderRule.objects.filter(item=item, store=store).first()
+    check_stocks(store=store, stocks={item.pk: stock}, items={item.pk: item})
+
+
+def check_stocks(
+    *,
+    store: Store,
+    stocks: dict[int, ItemStock],
+    items: dict[int, Item],
+    rules: dict[int, ReorderRule] | None = None,
+) -> None:
+    """`check_stock` for several items of one store: reorder rules (unless the caller has
+    them) and alert states read in one query each."""
+    ids = list(stocks)
+    if rules is None:
+        rules = {r.item_id: r for r in ReorderRule.objects.filter(store=store, item_id__in=ids)}
+    states: dict[int, dict] = {}
+    for s in AlertState.objects.filter(
+        item_id__in=ids, store=store, batch__isnull=True, kind__in=[A.LOW, A.OUT, A.OVERSTOCK]
+    ):
+        states.setdefault(s.item_id, {})[(s.kind, None)] = s
+    for item_id, stock in stocks.items():
+        _check_one(
+            item=items[item_id],
+            store=store,
+            stock=stock,
+            rule=rules.get(item_id),
+            states=states.get(item_id, {}),
+        )
+
+
+def _check_one(*, item: Item, store: Store, stock: ItemStock, rule, states: dict) -> None:
     on_hand = stock.on_hand
     out = on_hand <= 0
     low = rule is not None and not out and on_hand <= rule.reorder_point
     over = rule is not None and rule.max_qty is not None and on_hand > rule.max_qty
-    states = {
-        (s.kind, None): s
-        for s in AlertState.objects.filter(
-            item=item, store=store, batch__isnull=True, kind__in=[A.LOW, A.OUT, A.OVERSTOCK]
-        )
-    }
     if not (out or low or over) and not any(s.active for s in states.values()):
         return
     ctx = {

@@ -205,7 +205,8 @@ class Item(models.Model):
             models.UniqueConstraint(fields=["organisation", "sku"], name="inv_item_sku_unique")
         ]
         indexes = [
-            models.Index(fields=["organisation", "name"]),
+            # The stock list walks this in name order (keyset pages on name, id).
+            models.Index(fields=["organisation", "name", "id"], name="inv_item_org_name_id"),
             models.Index(fields=["organisation", "gtin"]),
         ]
 
@@ -347,6 +348,31 @@ class NetworkMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} in {self.network}"
+
+
+class NetworkInvite(models.Model):
+    """An invitation to join a network: a one-time code a member's manager gives to another
+    organisation, whose manager enters it to join."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="invites")
+    code = models.CharField(max_length=40, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    note = models.CharField(_("for whom"), max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invite to {self.network}"
 
 
 class Transfer(models.Model):
@@ -499,6 +525,56 @@ class Movement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.quantity} {self.item_id}@{self.store_id}"
+
+
+class CostLayer(models.Model):
+    """FIFO valuation (organisations that choose it): what came into a store at one unit cost
+    and how much of it is left. Outgoing stock consumes the oldest layers first; the ledger
+    line records their cost, so cost of goods sold is FIFO too. Guarded by the item-store
+    `ItemStock` row lock, like the stock levels."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    received_at = models.DateTimeField()
+    quantity = models.DecimalField(max_digits=14, decimal_places=3)
+    remaining = models.DecimalField(max_digits=14, decimal_places=3)
+    unit_cost = models.DecimalField(max_digits=14, decimal_places=4)
+    movement = models.ForeignKey(
+        "Movement", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["item", "store", "received_at"],
+                condition=Q(remaining__gt=0),
+                name="inv_layer_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.item_id}@{self.store_id}: {self.remaining}/{self.quantity} at {self.unit_cost}"
+        )
+
+
+class Counter(models.Model):
+    """The last number given out per organisation and kind (purchase orders, transfers).
+    Locked with select_for_update while the next number is taken, so two requests at once
+    never get the same number."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "kind"], name="inv_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.kind}: {self.last}"
 
 
 class StockLevel(models.Model):

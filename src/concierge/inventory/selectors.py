@@ -22,6 +22,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, TruncDate
+from django.http import Http404
 from django.utils import timezone
 
 from concierge.accounts.models import Role
@@ -31,19 +32,26 @@ from concierge.inventory.models import (
     AlertState,
     Batch,
     Category,
+    CostLayer,
     DemandForecast,
+    InventorySettings,
     Item,
     ItemStock,
     Location,
     Movement,
+    Network,
+    NetworkInvite,
     NetworkMember,
     OnlineOrder,
     PurchaseOrder,
     ReorderRule,
+    SerialNumber,
     StockLevel,
     Store,
     Supplier,
     Transfer,
+    WebhookDelivery,
+    WebhookSubscription,
 )
 
 WORKERS = [Role.STAFF, Role.MANAGER, Role.ADMIN]
@@ -55,8 +63,11 @@ def retail_organisations(*, user) -> QuerySet:
 
 
 def stores_for(*, user) -> QuerySet[Store]:
+    # The organisation's inventory settings come along (valuation method on list pages).
     return scope_to_member(
-        Store.objects.select_related("organisation"), user=user, roles=WORKERS
+        Store.objects.select_related("organisation", "organisation__inventory_settings"),
+        user=user,
+        roles=WORKERS,
     ).order_by("organisation__name", "name")
 
 
@@ -144,6 +155,133 @@ def online_order_for(*, user, organisation, external_id: str) -> OnlineOrder:
     )
 
 
+def online_orders(*, store: Store, status: str = "") -> QuerySet[OnlineOrder]:
+    """The store's online orders, newest first, with their lines (two queries a page)."""
+    qs = OnlineOrder.objects.filter(store=store).prefetch_related("lines__item")
+    if status in OnlineOrder.Status.values:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def online_order_by_pk(*, user, pk) -> OnlineOrder:
+    return get_scoped_or_404(
+        OnlineOrder.objects.select_related("store", "organisation"), user=user, roles=WORKERS, pk=pk
+    )
+
+
+def webhooks_for(*, organisation) -> list[WebhookSubscription]:
+    """The organisation's webhook subscriptions with their followed items and the counts of
+    their deliveries by status."""
+    subs = list(
+        WebhookSubscription.objects.filter(organisation=organisation)
+        .prefetch_related("items")
+        .annotate(
+            delivered=Count("deliveries", filter=Q(deliveries__status="delivered")),
+            pending=Count("deliveries", filter=Q(deliveries__status="pending")),
+            failed=Count("deliveries", filter=Q(deliveries__status="failed")),
+        )
+        .order_by("url", "pk")
+    )
+    return subs
+
+
+def webhook_for(*, user, pk) -> WebhookSubscription:
+    return get_scoped_or_404(
+        WebhookSubscription.objects.select_related("organisation"),
+        user=user,
+        roles=[Role.MANAGER, Role.ADMIN],
+        pk=pk,
+    )
+
+
+def recent_deliveries(*, organisation, limit: int = 20) -> list[WebhookDelivery]:
+    return list(
+        WebhookDelivery.objects.filter(subscription__organisation=organisation)
+        .select_related("subscription")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def delivery_for(*, user, pk) -> WebhookDelivery:
+    delivery = (
+        WebhookDelivery.objects.select_related("subscription__organisation").filter(pk=pk).first()
+    )
+    if delivery is None:
+        raise Http404("Not found.")
+    webhook_for(user=user, pk=delivery.subscription_id)  # 404 for anyone else
+    return delivery
+
+
+@dataclass
+class NetworkView:
+    network: Network
+    members: list
+    invites: list
+
+
+def networks_of(*, organisation) -> list[NetworkView]:
+    """The networks an organisation is in, with their members and open invitations."""
+    memberships = NetworkMember.objects.filter(organisation=organisation).select_related("network")
+    nets = [m.network for m in memberships]
+    members: dict[int, list] = {}
+    for m in NetworkMember.objects.filter(network__in=nets).select_related("organisation"):
+        members.setdefault(m.network_id, []).append(m)
+    invites: dict[int, list] = {}
+    for inv in NetworkInvite.objects.filter(
+        network__in=nets, accepted_at__isnull=True, revoked=False, expires_at__gte=timezone.now()
+    ):
+        invites.setdefault(inv.network_id, []).append(inv)
+    return [
+        NetworkView(
+            network=n,
+            members=sorted(members.get(n.pk, []), key=lambda m: m.organisation.name),
+            invites=invites.get(n.pk, []),
+        )
+        for n in sorted(nets, key=lambda n: n.name)
+    ]
+
+
+def network_for(*, organisation, pk) -> Network:
+    """A network the organisation belongs to, else 404."""
+    network = Network.objects.filter(pk=pk, members__organisation=organisation).first()
+    if network is None:
+        raise Http404("Not found.")
+    return network
+
+
+def invite_for(*, organisation, pk) -> NetworkInvite:
+    invite = NetworkInvite.objects.filter(
+        pk=pk, network__members__organisation=organisation
+    ).first()
+    if invite is None:
+        raise Http404("Not found.")
+    return invite
+
+
+def variants_of(*, item: Item, store: Store | None) -> list[Item]:
+    """The item's variants (or its siblings, for a variant) with stock in `store`."""
+    parent_id = item.variant_of_id or item.pk
+    variants = list(
+        Item.objects.filter(Q(variant_of_id=parent_id) | Q(pk=parent_id)).order_by(
+            "variant_of_id", "size", "colour", "name"
+        )
+    )
+    if len(variants) <= 1:
+        return []
+    stock = (
+        dict(
+            ItemStock.objects.filter(store=store, item__in=variants).values_list(
+                "item_id", "on_hand"
+            )
+        )
+        if store
+        else {}
+    )
+    for v in variants:
+        v.on_hand_here = stock.get(v.pk, ZERO)
+    return variants
+
+
 def default_store(*, user, requested=None) -> Store | None:
     stores = stores_for(user=user)
     if requested:
@@ -157,13 +295,30 @@ def default_store(*, user, requested=None) -> Store | None:
 # --- stock on hand --------------------------------------------------------------------------
 
 
+def serial_in_stock(*, store: Store, code: str) -> SerialNumber | None:
+    """The in-stock unit of `store` whose serial number was scanned, if any."""
+    return (
+        SerialNumber.objects.filter(
+            item__organisation_id=store.organisation_id,
+            store=store,
+            serial=(code or "").strip(),
+            status=SerialNumber.Status.IN_STOCK,
+        )
+        .select_related("item")
+        .first()
+    )
+
+
 def stock_list(
     *, store: Store, query: str = "", category: int | None = None, status: str = ""
 ) -> QuerySet[ItemStock]:
-    """Stock on hand in one store, ordered by item name. Reorder points and values are added
-    per page by `with_reorder_points` — a correlated subquery here would be computed for every
-    row of the store before sorting (seconds at 50,000 items)."""
-    qs = ItemStock.objects.filter(store=store).select_related("item", "item__category")
+    """Stock on hand in one store, ordered by item name. The (always true) filter on the
+    item's organisation lets the database walk the item index (organisation, name, id) in
+    order and probe each item's stock row, instead of sorting every row of the store. Reorder
+    points and values are added per page by `with_reorder_points`."""
+    qs = ItemStock.objects.filter(
+        store=store, item__organisation_id=store.organisation_id
+    ).select_related("item", "item__category")
     if query:
         qs = qs.filter(
             Q(item__name__icontains=query) | Q(item__sku__iexact=query) | Q(item__gtin=query)
@@ -182,6 +337,68 @@ def stock_list(
     return qs.order_by("item__name", "item_id")
 
 
+@dataclass
+class StockPage:
+    rows: list
+    total: int
+    next_after: int | None
+    prev_before: int | None
+    first: bool
+
+
+def stock_page(
+    *,
+    store: Store,
+    query: str = "",
+    category: int | None = None,
+    status: str = "",
+    after: int | None = None,
+    before: int | None = None,
+    size: int = 50,
+) -> StockPage:
+    """One page of `stock_list` by keyset: the rows after (or before) a given item in name
+    order. Each page costs the same however deep it is — no OFFSET to skip over."""
+    qs = stock_list(store=store, query=query, category=category, status=status)
+    anchor_id = after or before
+    anchor = (
+        Item.objects.filter(pk=anchor_id, organisation_id=store.organisation_id)
+        .values_list("name", flat=True)
+        .first()
+        if anchor_id
+        else None
+    )
+    if anchor is not None and after:
+        # name >= anchor opens an index range; the OR only drops ties up to the anchor.
+        page = qs.filter(item__name__gte=anchor).filter(
+            Q(item__name__gt=anchor) | Q(item_id__gt=after)
+        )
+    elif anchor is not None and before:
+        page = (
+            qs.filter(item__name__lte=anchor)
+            .filter(Q(item__name__lt=anchor) | Q(item_id__lt=before))
+            .order_by("-item__name", "-item_id")
+        )
+    else:
+        page = qs
+    rows = list(page[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if anchor is not None and before:
+        rows.reverse()
+        has_prev, has_next = more, True
+    else:
+        has_prev, has_next = anchor is not None, more
+    unfiltered = not (query or category or status)
+    total = ItemStock.objects.filter(store=store).count() if unfiltered else qs.order_by().count()
+    return StockPage(
+        rows=rows,
+        total=total,
+        next_after=rows[-1].item_id if rows and has_next else None,
+        prev_before=rows[0].item_id if rows and has_prev else None,
+        first=not has_prev,
+    )
+
+
 def with_reorder_points(rows, *, store: Store) -> list[ItemStock]:
     """Attach reorder point and stock value to one page of `stock_list` rows (one query)."""
     rows = list(rows)
@@ -190,9 +407,24 @@ def with_reorder_points(rows, *, store: Store) -> list[ItemStock]:
             "item_id", "reorder_point"
         )
     )
+    layered = None
+    if rows and _fifo(store.organisation):
+        layered = dict(
+            CostLayer.objects.filter(
+                store=store, item_id__in=[r.item_id for r in rows], remaining__gt=0
+            )
+            .values("item_id")
+            .annotate(v=Sum(LAYER_VALUE))
+            .values_list("item_id", "v")
+        )
     for row in rows:
         row.reorder_point = points.get(row.item_id)
-        row.value = (row.on_hand * row.item.average_cost).quantize(Decimal("0.01"))
+        value = (
+            layered.get(row.item_id, ZERO)
+            if layered is not None
+            else row.on_hand * row.item.average_cost
+        )
+        row.value = Decimal(value).quantize(Decimal("0.01"))
     return rows
 
 
@@ -491,57 +723,78 @@ VALUE = ExpressionWrapper(
 )
 
 
+LAYER_VALUE = ExpressionWrapper(
+    F("remaining") * F("unit_cost"),
+    output_field=DecimalField(max_digits=20, decimal_places=4),
+)
+
+
+def valuation_of(*, organisation) -> str:
+    """The organisation's valuation method (moving average unless it chose FIFO)."""
+    try:
+        return organisation.inventory_settings.valuation  # selected with the store, usually
+    except InventorySettings.DoesNotExist:
+        return InventorySettings.Valuation.AVERAGE
+
+
+def _fifo(organisation) -> bool:
+    return valuation_of(organisation=organisation) == InventorySettings.Valuation.FIFO
+
+
 def value_by_store(*, organisation) -> list[dict]:
-    return list(
+    """Units and value per store, valued by the organisation's method."""
+    rows = list(
         ItemStock.objects.filter(store__organisation=organisation)
         .values("store__name")
         .annotate(units=Sum("on_hand"), value=Sum(VALUE))
         .order_by("store__name")
     )
+    if _fifo(organisation):
+        layers = dict(
+            CostLayer.objects.filter(store__organisation=organisation, remaining__gt=0)
+            .values("store__name")
+            .annotate(v=Sum(LAYER_VALUE))
+            .values_list("store__name", "v")
+        )
+        for row in rows:
+            row["value"] = layers.get(row["store__name"], ZERO)
+    return rows
 
 
 def value_by_category(*, organisation, store: Store | None = None) -> list[dict]:
+    """Units and value per category, valued by the organisation's method."""
     qs = ItemStock.objects.filter(store__organisation=organisation)
     if store is not None:
         qs = qs.filter(store=store)
-    return list(
+    rows = list(
         qs.values("item__category__name")
         .annotate(units=Sum("on_hand"), value=Sum(VALUE))
         .order_by("item__category__name")
     )
+    if _fifo(organisation):
+        layers = CostLayer.objects.filter(store__organisation=organisation, remaining__gt=0)
+        if store is not None:
+            layers = layers.filter(store=store)
+        values = dict(
+            layers.values("item__category__name")
+            .annotate(v=Sum(LAYER_VALUE))
+            .values_list("item__category__name", "v")
+        )
+        for row in rows:
+            row["value"] = values.get(row["item__category__name"], ZERO)
+    return rows
 
 
-def fifo_value(*, store: Store) -> Decimal:
-    """Stock value if each unit on hand is costed at the most recent receipts (FIFO: the
-    oldest units left first, so what remains is the newest)."""
-    total = ZERO
-    stocks = dict(
-        ItemStock.objects.filter(store=store, on_hand__gt=0).values_list("item_id", "on_hand")
-    )
-    receipts = (
-        Movement.objects.filter(
-            store=store, kind__in=[K.RECEIVE, K.TRANSFER_IN], item_id__in=stocks
-        )
-        .order_by("item_id", "-created_at", "-id")
-        .values_list("item_id", "quantity", "unit_cost")
-    )
-    left = dict(stocks)
-    for item_id, qty, cost in receipts.iterator():
-        need = left.get(item_id, ZERO)
-        if need <= 0:
-            continue
-        take = min(qty, need)
-        total += take * cost
-        left[item_id] = need - take
-    fallback = dict(
-        Item.objects.filter(pk__in=[i for i, q in left.items() if q > 0]).values_list(
-            "pk", "average_cost"
-        )
-    )
-    for item_id, need in left.items():
-        if need > 0:
-            total += need * fallback.get(item_id, ZERO)
-    return total.quantize(Decimal("0.01"))
+def stock_value(*, store: Store) -> Decimal:
+    """What the stock in one store is worth: on hand × moving average cost, or — for FIFO
+    organisations — the cost of the receipt layers still on the shelf."""
+    if _fifo(store.organisation):
+        total = CostLayer.objects.filter(store=store, remaining__gt=0).aggregate(
+            v=Sum(LAYER_VALUE)
+        )["v"]
+    else:
+        total = ItemStock.objects.filter(store=store).aggregate(v=Sum(VALUE))["v"]
+    return Decimal(total or ZERO).quantize(Decimal("0.01"))
 
 
 def movements_over_time(*, store: Store, days: int = 90) -> list[dict]:

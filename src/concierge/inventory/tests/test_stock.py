@@ -184,8 +184,7 @@ def test_moving_average_cost(shop):
     assert sale.unit_cost == D("15.0000")
     value = {r["store__name"]: r["value"] for r in selectors.value_by_store(organisation=shop.org)}
     assert D(value["T. Nagar"]) == D("240")
-    # FIFO view of the same stock: 16 left are the newest 10 @20 and 6 @10.
-    assert selectors.fifo_value(store=shop.store) == D("260.00")
+    assert selectors.stock_value(store=shop.store) == D("240.00")
 
 
 def test_receipt_into_a_full_bin_is_refused(shop):
