@@ -8,7 +8,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from concierge.inventory.models import Batch, Category, Item, Location, Store, Supplier
+from concierge.inventory.models import (
+    Batch,
+    Category,
+    InventorySettings,
+    Item,
+    Location,
+    SerialNumber,
+    Store,
+    Supplier,
+)
 from concierge.inventory.services import WRITE_OFF_REASONS
 
 
@@ -112,11 +121,62 @@ class SellLineForm(StoreBoundForm):
     unit_price = forms.DecimalField(
         label=_("Unit price"), min_value=0, max_digits=14, decimal_places=2, required=False
     )
+    serials = forms.MultipleChoiceField(
+        label=_("Serial numbers in stock here"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    scanned_serials = forms.CharField(
+        label=_("Scan serial numbers"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
+        help_text=_("One per line: each scan adds a line."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.item is not None:
             self.fields["unit_price"].initial = self.item.price
+        if self.item is None or not self.item.serialised:
+            del self.fields["serials"], self.fields["scanned_serials"]
+            return
+        self.in_stock = list(
+            SerialNumber.objects.filter(
+                item=self.item, store=self.store, status=SerialNumber.Status.IN_STOCK
+            )
+            .order_by("serial")
+            .values_list("serial", flat=True)[:500]
+        )
+        self.fields["serials"].choices = [(s, s) for s in self.in_stock]
+        self.fields["quantity"].required = False
+        self.fields["quantity"].help_text = _("Counted from the serial numbers.")
+
+    def clean(self):
+        data = super().clean()
+        if "serials" not in self.fields:
+            return data
+        typed = [s.strip() for s in (data.get("scanned_serials") or "").replace(",", "\n").split()]
+        chosen = list(dict.fromkeys([*(data.get("serials") or []), *[s for s in typed if s]]))
+        unknown = [
+            s
+            for s in chosen
+            if not SerialNumber.objects.filter(
+                item=self.item, store=self.store, serial=s, status=SerialNumber.Status.IN_STOCK
+            ).exists()
+        ]
+        if unknown:
+            self.add_error(
+                "scanned_serials",
+                _("Not in stock here: %(serials)s.") % {"serials": ", ".join(unknown)},
+            )
+        elif not chosen:
+            self.add_error(
+                "scanned_serials", _("Pick or scan the serial number of each unit sold.")
+            )
+        data["serial_list"] = chosen
+        data["quantity"] = Decimal(len(chosen))
+        return data
 
 
 class SaleHeaderForm(forms.Form):
@@ -153,6 +213,13 @@ class AdjustForm(StoreBoundForm):
 
 
 class ItemForm(forms.ModelForm):
+    variant_of_sku = forms.CharField(
+        label=_("Variant of (main item's SKU)"),
+        max_length=40,
+        required=False,
+        help_text=_("For a size or colour of another item. Give the size or colour above."),
+    )
+
     class Meta:
         model = Item
         fields = [
@@ -179,6 +246,24 @@ class ItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.filter(organisation=organisation)
         self.fields["supplier"].queryset = Supplier.objects.filter(organisation=organisation)
+        self.organisation = organisation
+        if self.instance.pk and self.instance.variant_of_id:
+            self.fields["variant_of_sku"].initial = self.instance.variant_of.sku
+
+    def clean_variant_of_sku(self):
+        sku = (self.cleaned_data.get("variant_of_sku") or "").strip()
+        if not sku:
+            return None
+        main = Item.objects.filter(organisation=self.organisation, sku__iexact=sku).first()
+        if main is None:
+            raise forms.ValidationError(_("No item has SKU %(sku)s.") % {"sku": sku})
+        return main
+
+    def clean(self):
+        data = super().clean()
+        if "variant_of_sku" in data:
+            data["variant_of"] = data.pop("variant_of_sku")
+        return data
         if self.instance.pk:
             self.fields["sku"].disabled = True
 
@@ -268,3 +353,55 @@ class StoreSettingsForm(forms.ModelForm):
     class Meta:
         model = Store
         fields = ["name", "city", "address", "allow_negative_stock", "use_forecast"]
+
+
+class InventorySettingsForm(forms.ModelForm):
+    class Meta:
+        model = InventorySettings
+        fields = ["valuation", "expiry_warning_days", "slow_mover_days", "share_prices_in_network"]
+        help_texts = {
+            "valuation": _(
+                "FIFO values stock and the cost of what is sold by the oldest receipts left. "
+                "Switching starts from the stock on hand at its moving average cost."
+            )
+        }
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(label=_("Shop address (URL)"), max_length=200, assume_scheme="https")
+    skus = forms.CharField(
+        label=_("Items it follows (SKUs)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One SKU per line or separated by commas; empty means every item."),
+    )
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def clean_skus(self):
+        raw = self.cleaned_data.get("skus") or ""
+        skus = list(dict.fromkeys(s.strip() for s in raw.replace(",", "\n").split() if s.strip()))
+        items = list(Item.objects.filter(organisation=self.organisation, sku__in=skus))
+        unknown = sorted(set(skus) - {i.sku for i in items})
+        if unknown:
+            raise forms.ValidationError(_("Unknown SKUs: %(skus)s.") % {"skus": ", ".join(unknown)})
+        return items
+
+
+class NetworkCreateForm(forms.Form):
+    name = forms.CharField(label=_("Network name"), max_length=120)
+
+
+class NetworkInviteForm(forms.Form):
+    note = forms.CharField(label=_("For whom (a note for you)"), max_length=120, required=False)
+
+
+class NetworkJoinForm(forms.Form):
+    code = forms.CharField(
+        label=_("Invitation code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )

@@ -382,6 +382,39 @@ def run(*, stdout) -> None:
     services.approve_transfer(user=kavya, transfer=t)
     services.ship_transfer(user=shop, transfer=t)
     services.join_network(user=admin, organisation=org, name="Chennai Neighbourhood Stores")
+    # A serialised appliance (each unit has its own serial number) and an online order
+    # waiting to be fulfilled.
+    grinder = services.create_item(
+        user=admin,
+        organisation=org,
+        sku="CS-MG-750",
+        name="Mixer Grinder 750 W",
+        gtin=gtin13(900),
+        category=Category.objects.filter(organisation=org).order_by("name").first(),
+        supplier=Supplier.objects.filter(organisation=org).order_by("name").first(),
+        cost=D("2400"),
+        price=D("2990"),
+        tax_rate=D("18"),
+        serialised=True,
+    )
+    services.receive_stock(
+        user=shop,
+        store=tn,
+        lines=[
+            services.ReceiptLine(
+                item=grinder,
+                quantity=D(4),
+                unit_cost=D("2400"),
+                serials=[f"MG75-{n}" for n in range(1001, 1005)],
+            )
+        ],
+        delivery_note="APP-77",
+    )
+    tea = Item.objects.get(organisation=org, name="Tea Dust")
+    sugar = Item.objects.get(organisation=org, name="Sugar")
+    services.place_online_order(
+        user=shop, store=tn, external_id="WEB-1042", lines=[(tea, D(2)), (sugar, D(1))]
+    )
     stdout.write(
         f"  3 stores, {len(items)} items, open PO {po.number}, transfer {t.number} in transit"
     )

@@ -43,4 +43,11 @@ urlpatterns = [
     path("reports/", views.reports, name="reports"),
     path("reports/<str:name>.csv", views.report_csv, name="report_csv"),
     path("forecast/run/", views.forecast_run, name="forecast_run"),
+    path("settings/", views.inventory_settings, name="settings"),
+    path("online-orders/", views.online_orders, name="online_orders"),
+    path("online-orders/<int:pk>/", views.online_order_action, name="online_order_action"),
+    path("webhooks/", views.webhooks, name="webhooks"),
+    path("webhooks/<int:pk>/", views.webhook_action, name="webhook_action"),
+    path("webhooks/deliveries/<int:pk>/retry/", views.webhook_retry, name="webhook_retry"),
+    path("network/", views.network, name="network"),
 ]

@@ -6,13 +6,14 @@ import csv
 import io
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +21,15 @@ from django.views.decorators.http import require_POST
 
 from concierge.core.charts import Chart
 from concierge.inventory import csvio, documents, forms, selectors, services
-from concierge.inventory.models import Item, Movement, PurchaseOrder, Store, Transfer
+from concierge.inventory.models import (
+    InventorySettings,
+    Item,
+    Movement,
+    OnlineOrder,
+    PurchaseOrder,
+    Store,
+    Transfer,
+)
 from concierge.inventory.services import ReceiptLine, SaleLine
 
 SESSION_STORE = "inventory_store"
@@ -64,6 +73,13 @@ def _errors_to_form(form, exc: ValidationError) -> None:
             form.add_error(None, message)
 
 
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _needs_confirm(exc: ValidationError) -> bool:
     return hasattr(exc, "error_dict") and any(
         e.code == "confirm" for errors in exc.error_dict.values() for e in errors
@@ -101,11 +117,18 @@ def index(request):
         category = int(category) if category else None
     except ValueError:
         category = None
-    rows = selectors.stock_list(store=store, query=query, category=category, status=status)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_reorder_points(page.object_list, store=store)
+    page = selectors.stock_page(
+        store=store,
+        query=query,
+        category=category,
+        status=status,
+        after=_int_or_none(request.GET.get("after")),
+        before=_int_or_none(request.GET.get("before")),
+    )
+    page.rows = selectors.with_reorder_points(page.rows, store=store)
     params = request.GET.copy()
-    params.pop("page", None)
+    for key in ("page", "after", "before"):
+        params.pop(key, None)
     return render(
         request,
         "inventory/index.html",
@@ -136,6 +159,14 @@ def scan(request):
                 organisation=store.organisation, code=form.cleaned_data["code"]
             )
         except ValidationError as exc:
+            serial = (
+                selectors.serial_in_stock(store=store, code=form.cleaned_data["code"])
+                if mode == "sell"
+                else None
+            )
+            if serial is not None:  # a serialised unit's own label: sell that unit
+                query = urlencode({"item": serial.item_id, "serial": serial.serial})
+                return redirect(f"{reverse('inventory:sell')}?{query}")
             messages.error(request, exc.messages[0])
         else:
             if mode in ("receive", "sell", "adjust"):
@@ -273,7 +304,10 @@ def sell(request):
     cart = _cart(request, cart_key)
     action = request.POST.get("action")
     line_form = forms.SellLineForm(
-        request.POST if action == "add" else None, store=store, item=item
+        request.POST if action == "add" else None,
+        store=store,
+        item=item,
+        initial={"scanned_serials": request.GET.get("serial", "")},
     )
     header = forms.SaleHeaderForm(request.POST if action == "post" else None)
     suggestion = []
@@ -293,6 +327,7 @@ def sell(request):
                 "unit": item.get_unit_display(),
                 "quantity": str(d["quantity"]),
                 "unit_price": str(d["unit_price"]) if d["unit_price"] is not None else "",
+                "serials": d.get("serial_list", []),
             }
         )
         request.session.modified = True
@@ -315,6 +350,7 @@ def sell(request):
                 item=items[c["item"]],
                 quantity=Decimal(c["quantity"]),
                 unit_price=Decimal(c["unit_price"]) if c["unit_price"] else None,
+                serials=c.get("serials", []),
             )
             for c in cart
             if c["item"] in items
@@ -443,7 +479,21 @@ def item_create(request):
     store = _store(request)
     if not request.user.has_perm("inventory.manage", store):
         raise PermissionDenied
-    form = forms.ItemForm(request.POST or None, organisation=store.organisation)
+    initial = {}
+    main_pk = request.GET.get("variant_of", "")
+    if main_pk.isdigit():  # "Add a variant" from the main item's page
+        main = selectors.item_for(user=request.user, pk=int(main_pk))
+        initial = {
+            "variant_of_sku": main.sku,
+            "name": main.name,
+            "category": main.category_id,
+            "supplier": main.supplier_id,
+            "unit": main.unit,
+            "cost": main.cost,
+            "price": main.price,
+            "tax_rate": main.tax_rate,
+        }
+    form = forms.ItemForm(request.POST or None, organisation=store.organisation, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = dict(form.cleaned_data)
         try:
@@ -501,6 +551,7 @@ def item_detail(request, pk):
             levels=selectors.item_levels(item=item, store=store),
             moves=selectors.item_movements(item=item, store=store, limit=30),
             network=selectors.network_availability(user=request.user, item=item),
+            variants=selectors.variants_of(item=item, store=store),
             rule=rule,
             plan=plan,
             rule_form=forms.ReorderRuleForm(
@@ -1137,8 +1188,8 @@ def reports(request):
             losses=selectors.expiry_losses(organisation=org),
             suppliers=selectors.supplier_performance(organisation=org),
             stores_perf=selectors.store_performance(organisation=org),
-            fifo=selectors.fifo_value(store=store),
-            avg_value=sum((r["value"] or 0) for r in by_cat),
+            stock_value=selectors.stock_value(store=store),
+            valuation=InventorySettings.Valuation(selectors.valuation_of(organisation=org)).label,
         ),
     )
 
@@ -1194,3 +1245,208 @@ def report_csv(request, name):
     else:
         raise Http404("Not found.")
     return _csv(f"{name}-{store.code}.csv", out.getvalue())
+
+
+# --- organisation settings, online orders, webhooks, network --------------------------------
+
+
+def _managed_store(request) -> Store:
+    store = _store(request)
+    if not request.user.has_perm("inventory.manage", store.organisation):
+        raise PermissionDenied
+    return store
+
+
+@login_required
+def inventory_settings(request):
+    store = _managed_store(request)
+    org = store.organisation
+    form = forms.InventorySettingsForm(request.POST or None, instance=services.settings_for(org))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_inventory_settings(
+                user=request.user, organisation=org, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Inventory settings saved."))
+            return redirect("inventory:settings")
+    return render(request, "inventory/settings.html", _ctx(request, store, form=form))
+
+
+@login_required
+def online_orders(request):
+    store = _store(request)
+    status = request.GET.get("status", "")
+    page = Paginator(selectors.online_orders(store=store, status=status), 30).get_page(
+        request.GET.get("page")
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "inventory/online_orders.html",
+        _ctx(
+            request,
+            store,
+            page=page,
+            status=status,
+            statuses=OnlineOrder.Status.choices,
+            query=params.urlencode(),
+            can_move=request.user.has_perm("inventory.move_stock", store),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def online_order_action(request, pk):
+    order = selectors.online_order_by_pk(user=request.user, pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action == "fulfil":
+            services.fulfil_online_order(user=request.user, order=order)
+            messages.success(request, _("Order %(id)s fulfilled.") % {"id": order.external_id})
+        elif action == "cancel":
+            services.cancel_online_order(user=request.user, order=order)
+            messages.success(
+                request,
+                _("Order %(id)s cancelled; its stock is free again.") % {"id": order.external_id},
+            )
+        else:
+            return HttpResponseBadRequest(_("Unknown action."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(f"{reverse('inventory:online_orders')}?store={order.store_id}")
+
+
+@login_required
+def webhooks(request):
+    store = _managed_store(request)
+    org = store.organisation
+    form = forms.WebhookForm(request.POST or None, organisation=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sub = services.create_webhook(
+                user=request.user,
+                organisation=org,
+                url=form.cleaned_data["url"],
+                items=form.cleaned_data["skus"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Webhook added. Its signing secret is shown in the list; give it to the shop."),
+            )
+            return redirect(f"{reverse('inventory:webhooks')}#hook-{sub.pk}")
+    return render(
+        request,
+        "inventory/webhooks.html",
+        _ctx(
+            request,
+            store,
+            form=form,
+            subs=selectors.webhooks_for(organisation=org),
+            deliveries=selectors.recent_deliveries(organisation=org),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def webhook_action(request, pk):
+    sub = selectors.webhook_for(user=request.user, pk=pk)
+    action = request.POST.get("action")
+    if action == "pause":
+        services.update_webhook(user=request.user, subscription=sub, active=False)
+    elif action == "resume":
+        services.update_webhook(user=request.user, subscription=sub, active=True)
+    elif action == "delete":
+        services.delete_webhook(user=request.user, subscription=sub)
+        messages.success(request, _("Webhook removed."))
+    else:
+        return HttpResponseBadRequest(_("Unknown action."))
+    return redirect("inventory:webhooks")
+
+
+@login_required
+@require_POST
+def webhook_retry(request, pk):
+    delivery = selectors.delivery_for(user=request.user, pk=pk)
+    try:
+        services.retry_webhook_delivery(user=request.user, delivery=delivery)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Delivery queued again."))
+    return redirect("inventory:webhooks")
+
+
+@login_required
+def network(request):
+    """Networks this organisation is in: members, invitation codes, joining with a code."""
+    store = _managed_store(request)
+    org = store.organisation
+    action = request.POST.get("action") if request.method == "POST" else None
+    create_form = forms.NetworkCreateForm(request.POST if action == "create" else None)
+    join_form = forms.NetworkJoinForm(request.POST if action == "join" else None)
+    invite_form = forms.NetworkInviteForm(request.POST if action == "invite" else None)
+    try:
+        if action == "create" and create_form.is_valid():
+            services.create_network(
+                user=request.user, organisation=org, name=create_form.cleaned_data["name"]
+            )
+            messages.success(request, _("Network created. Invite other organisations to it."))
+            return redirect("inventory:network")
+        if action == "join" and join_form.is_valid():
+            member = services.accept_network_invite(
+                user=request.user, organisation=org, code=join_form.cleaned_data["code"]
+            )
+            messages.success(request, _("You joined %(name)s.") % {"name": member.network.name})
+            return redirect("inventory:network")
+        if action == "invite" and invite_form.is_valid():
+            net = selectors.network_for(organisation=org, pk=request.POST.get("network", "0"))
+            invite = services.invite_to_network(
+                user=request.user,
+                organisation=org,
+                network=net,
+                note=invite_form.cleaned_data["note"],
+            )
+            messages.success(
+                request,
+                _("Invitation code for %(name)s: %(code)s — valid for 14 days.")
+                % {"name": net.name, "code": invite.code},
+            )
+            return redirect("inventory:network")
+        if action == "revoke":
+            invite = selectors.invite_for(organisation=org, pk=request.POST.get("invite", "0"))
+            services.revoke_network_invite(user=request.user, organisation=org, invite=invite)
+            return redirect("inventory:network")
+        if action == "leave":
+            net = selectors.network_for(organisation=org, pk=request.POST.get("network", "0"))
+            services.leave_network(user=request.user, organisation=org, network=net)
+            messages.success(request, _("You left %(name)s.") % {"name": net.name})
+            return redirect("inventory:network")
+    except ValidationError as exc:
+        target = {"join": join_form, "create": create_form, "invite": invite_form}.get(action)
+        if target is not None:
+            _errors_to_form(target, exc)
+        else:
+            messages.error(request, " ".join(exc.messages))
+    status = 422 if action and request.method == "POST" else 200
+    return render(
+        request,
+        "inventory/network.html",
+        _ctx(
+            request,
+            store,
+            networks=selectors.networks_of(organisation=org),
+            create_form=create_form,
+            join_form=join_form,
+            invite_form=invite_form,
+        ),
+        status=status,
+    )
