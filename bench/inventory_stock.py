@@ -272,12 +272,30 @@ def _insert(connection, rows, table="inventory_movement", columns=MOVEMENT_COLUM
     raw.execute("COMMIT")
 
 
+def backend_cpu(connection) -> float:
+    """CPU seconds used so far by this connection's PostgreSQL server process (read from
+    /proc when the server runs on this machine; 0.0 for SQLite or when it cannot be read).
+    The kernel counts in ticks of 10 ms, so only sums over many samples are meaningful."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    connection.ensure_connection()
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values, p):
     values = sorted(values)
     return values[min(int(len(values) * p / 100), len(values) - 1)]
 
 
 def measure(*, org, samples: int, out) -> list[tuple]:
+    from django.db import connection
     from django.test import Client
 
     from concierge.accounts.models import User
@@ -297,11 +315,13 @@ def measure(*, org, samples: int, out) -> list[tuple]:
     def timed(label, fn, n, target):
         fn()  # warm up
         times, cpu = [], []
+        server = backend_cpu(connection)
         for _ in range(n):
             t, c = time.perf_counter(), time.process_time()
             fn()
             cpu.append((time.process_time() - c) * 1000)
             times.append((time.perf_counter() - t) * 1000)
+        server = (backend_cpu(connection) - server) * 1000 / n
         results.append(
             (
                 label,
@@ -309,6 +329,7 @@ def measure(*, org, samples: int, out) -> list[tuple]:
                 pct(times, 95),
                 statistics.median(cpu),
                 pct(cpu, 95),
+                server,
                 target,
             )
         )
@@ -343,9 +364,10 @@ def measure(*, org, samples: int, out) -> list[tuple]:
     timed("item page", item_page, samples, 150)
     timed("post a 10-line sale (service)", sale, samples, 50)
     timed("  … with the unusual-quantity check", lambda: sale(confirm=False), samples, 50)
-    t, c = time.perf_counter(), time.process_time()
+    t, c, server = time.perf_counter(), time.process_time(), backend_cpu(connection)
     report = ledger.check()
     check_s, check_cpu = time.perf_counter() - t, time.process_time() - c
+    check_server = backend_cpu(connection) - server
     assert report.ok, (report.level_diffs[:5], report.stock_diffs[:5])
     out(
         f"rebuild check: {report.levels_checked:,} ledger groups, "
@@ -358,6 +380,7 @@ def measure(*, org, samples: int, out) -> list[tuple]:
             check_s * 1000,
             check_cpu * 1000,
             check_cpu * 1000,
+            check_server * 1000,
             120_000,
         )
     )
@@ -390,6 +413,10 @@ def main() -> int:
     setup_django(url)
     from django.db import connection
 
+    # One connection for the whole run, as a deployment with persistent connections (or a
+    # pooler) has: the server process whose CPU is read stays the same.
+    connection.settings_dict["CONN_MAX_AGE"] = None
+
     def out(msg):
         print(msg, flush=True)
 
@@ -401,13 +428,17 @@ def main() -> int:
     results = measure(org=built["org"], samples=samples, out=out)
     print(
         f"\n{'measure':<44} {'wall p50':>9} {'wall p95':>9} {'CPU p50':>9} {'CPU p95':>9}"
-        f" {'target':>8}  ok (CPU p95)"
+        f" {'db CPU':>7} {'target':>8}  ok (CPU p95 + db CPU)"
     )
-    for label, p50, p95, c50, c95, target in results:
+    for label, p50, p95, c50, c95, server, target in results:
         print(
-            f"{label:<44} {p50:>9.1f} {p95:>9.1f} {c50:>9.1f} {c95:>9.1f} {target:>8}  "
-            f"{'yes' if c95 <= target else 'NO'}"
+            f"{label:<44} {p50:>9.1f} {p95:>9.1f} {c50:>9.1f} {c95:>9.1f} {server:>7.1f}"
+            f" {target:>8}  {'yes' if c95 + server <= target else 'NO'}"
         )
+    print(
+        "CPU: this process (Django, and SQLite in-process). db CPU: the PostgreSQL server"
+        " process of the connection, mean per operation."
+    )
     return 0
 
 

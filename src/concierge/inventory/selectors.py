@@ -340,7 +340,7 @@ def stock_list(
 @dataclass
 class StockPage:
     rows: list
-    total: int
+    total: int | None
     next_after: int | None
     prev_before: int | None
     first: bool
@@ -388,8 +388,15 @@ def stock_page(
         has_prev, has_next = more, True
     else:
         has_prev, has_next = anchor is not None, more
-    unfiltered = not (query or category or status)
-    total = ItemStock.objects.filter(store=store).count() if unfiltered else qs.order_by().count()
+    # The store's row count is an index-only count. A search or filter is not counted a
+    # second time (that would scan again what the page just scanned): a first page that is
+    # not full knows its total, otherwise the page says "more than this".
+    if not (query or category or status):
+        total = ItemStock.objects.filter(store=store).count()
+    elif anchor is None and not more:
+        total = len(rows)
+    else:
+        total = None
     return StockPage(
         rows=rows,
         total=total,

@@ -1892,16 +1892,18 @@ def fulfil_online_order(*, user, order: OnlineOrder) -> OnlineOrder:
     if order.status != OnlineOrder.Status.RESERVED:
         raise ValidationError({"status": _("This order was cancelled.")})
     _release(order)
-    for line in order.lines.select_related("item").order_by("item_id"):
-        _issue(
-            kind=K.SALE,
-            user=user,
-            store=order.store,
-            line=SaleLine(item=line.item, quantity=line.quantity),
-            check_reserved=True,
-            online_order=order,
-            reference=order.external_id,
-        )
+    _issue_lines(
+        kind=K.SALE,
+        user=user,
+        store=order.store,
+        lines=[
+            SaleLine(item=line.item, quantity=line.quantity)
+            for line in order.lines.select_related("item")
+        ],
+        check_reserved=True,
+        online_order=order,
+        reference=order.external_id,
+    )
     order.status = OnlineOrder.Status.FULFILLED
     order.save(update_fields=["status", "updated_at"])
     return order
