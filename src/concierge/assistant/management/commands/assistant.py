@@ -1,6 +1,8 @@
 """``manage.py assistant <evaluate|langid|build-langid>``: measure and build the answer engine.
 
 The last printed line of every sub-command is one JSON object (figures for scripts and CI).
+``evaluate`` prints its details (row counts, validation figures, CPU times) on the line before,
+so its last line holds exactly the issue's keys.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from concierge.assistant.engine import ENCODERS, EncoderUnavailable, detect_language
-from concierge.assistant.engine.evaluate import DEFAULT_MIN_OOS_RECALL, run_evaluation
+from concierge.assistant.engine.evaluate import DEFAULT_MIN_OOS_RECALL, run_evaluation, summary
 
 
 class Command(BaseCommand):
@@ -68,7 +70,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         action = options["action"]
         if action == "evaluate":
-            result = self._evaluate(options)
+            details = self._evaluate(options)
+            self.stdout.write(json.dumps({"details": details}, ensure_ascii=False))
+            result = summary(details)
         elif action == "langid":
             result = self._langid(options["data"])
         else:
