@@ -73,7 +73,11 @@ def in_chat_thread(fn):
 
 def close_chat_connection() -> None:
     """Close the chat thread's connection (tests, before the test database is dropped)."""
-    CHAT_THREAD.submit(connection.close).result()
+    CHAT_THREAD.submit(_close_connection).result()
+
+
+def _close_connection() -> None:
+    connection.close()  # `connection` is per thread: this is the chat thread's
 
 
 def _headers(scope) -> dict[str, str]:
@@ -294,6 +298,10 @@ class VisitorChatConsumer(ConciergeConsumer):
         payload = event["payload"]
         if payload.get("kind") == "queue":
             return
+        if payload.get("status") and self.conversation is not None:
+            # An agent or the expiry job changed the chat: the next message starts from the
+            # new status (services.visitor_says re-reads the chat anyway if this lags).
+            self.conversation.status = payload["status"]
         await self.send_json(payload)
 
 

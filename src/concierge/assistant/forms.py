@@ -142,3 +142,25 @@ class SettingsForm(forms.ModelForm):
 
 class ReplyForm(forms.Form):
     text = forms.CharField(label=_("Message"), max_length=2000)
+
+
+class SeatForm(forms.Form):
+    """Give a member a chat seat, in the languages they chat in."""
+
+    member = forms.ModelChoiceField(
+        label=_("Agent"),
+        queryset=None,
+        empty_label=None,
+        help_text=_("Agents, staff, managers and admins of the organisation without a seat."),
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Chats in"),
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["en"],
+    )
+
+    def __init__(self, *args, candidates, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = candidates
+        self.fields["member"].label_from_instance = lambda u: f"{u.name} <{u.email}>"

@@ -4,9 +4,11 @@ messages), what it could not answer, and who can take over (agent seats)."""
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from concierge.accounts.models import Organisation
@@ -156,9 +158,18 @@ class AgentSeat(models.Model):
     def __str__(self) -> str:
         return f"{self.user} @ {self.organisation}"
 
+    #: An agent counts as online this long after the console's last heartbeat.
+    HEARTBEAT = timedelta(minutes=10)
+
     @property
     def language_list(self) -> list[str]:
         return [c.strip() for c in self.languages.split(",") if c.strip()]
+
+    @property
+    def is_online(self) -> bool:
+        """Online and seen recently (a closed console tab stops the heartbeat)."""
+        fresh = timezone.now() - self.HEARTBEAT
+        return self.online and self.last_seen_at is not None and self.last_seen_at >= fresh
 
 
 class Conversation(models.Model):

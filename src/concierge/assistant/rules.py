@@ -1,9 +1,9 @@
-"""Who may teach the assistant, read its analytics and take live chats."""
+"""Who may teach the assistant, read its analytics, take live chats and hand out chat seats."""
 
 import rules
 
 from concierge.accounts.models import Role
-from concierge.accounts.rules import is_org_manager
+from concierge.accounts.rules import is_org_admin, is_org_manager
 from concierge.accounts.selectors import has_role
 
 
@@ -30,3 +30,4 @@ rules.add_perm("assistant.manage_faq", is_org_manager)
 rules.add_perm("assistant.view_analytics", is_org_manager)
 rules.add_perm("assistant.change_settings", is_org_manager)
 rules.add_perm("assistant.take_chats", has_chat_seat)
+rules.add_perm("assistant.manage_seats", is_org_admin)

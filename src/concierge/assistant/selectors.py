@@ -100,6 +100,40 @@ def seat_for(*, user, slug: str) -> AgentSeat:
     return seat
 
 
+def administered_organisation(*, user, slug: str) -> Organisation:
+    """An organisation the user is an admin of (anyone else: 404)."""
+    return get_scoped_or_404(
+        Organisation.objects.all(), user=user, path="pk", roles=(Role.ADMIN,), slug=slug
+    )
+
+
+def seats_of(*, organisation) -> list[AgentSeat]:
+    """The organisation's chat seats, online agents first."""
+    seats = list(AgentSeat.objects.filter(organisation=organisation).select_related("user"))
+    seats.sort(key=lambda s: (not s.is_online, s.user.name.lower(), s.pk))
+    return seats
+
+
+def seat_in(*, organisation, pk: int) -> AgentSeat:
+    seat = AgentSeat.objects.filter(organisation=organisation, pk=pk).select_related("user")
+    found = seat.first()
+    if found is None:
+        raise Http404("Not found.")
+    return found
+
+
+def seat_candidates(*, organisation):
+    """Members who may get a seat: agents and above who have none yet."""
+    from concierge.accounts.models import User
+
+    return (
+        User.objects.filter(memberships__organisation=organisation, memberships__role__in=WORKERS)
+        .exclude(chat_seats__organisation=organisation)
+        .order_by("display_name", "email")
+        .distinct()
+    )
+
+
 # --------------------------------------------------------------------------- conversations
 def conversation_for_visitor(*, organisation, key: str) -> Conversation:
     """The key is the visitor's secret: whoever holds it is the visitor of that chat."""
@@ -157,7 +191,7 @@ def live_chats(*, agent, organisation) -> list[Conversation]:
 
 
 def agents_online(*, organisation) -> int:
-    fresh = timezone.now() - timedelta(minutes=10)
+    fresh = timezone.now() - AgentSeat.HEARTBEAT
     return AgentSeat.objects.filter(
         organisation=organisation, online=True, last_seen_at__gte=fresh
     ).count()

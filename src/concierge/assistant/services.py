@@ -689,34 +689,61 @@ def start_conversation(
     return conversation
 
 
-def _touch(conversation: Conversation, **fields) -> None:
+class ChatChanged(Exception):
+    """The chat's status changed (an agent, the expiry job) while a message was answered."""
+
+
+def _touch(conversation: Conversation, *, only_if_status: str | None = None, **fields) -> None:
+    """Update the chat (and the object in hand); with `only_if_status`, only while the chat
+    still has that status — else ChatChanged, which rolls the caller's transaction back."""
     fields["last_message_at"] = timezone.now()
+    rows = Conversation.objects.filter(pk=conversation.pk)
+    if only_if_status is not None:
+        rows = rows.filter(status=only_if_status)
+    if not rows.update(**fields) and only_if_status is not None:
+        raise ChatChanged
     for k, v in fields.items():
         if not hasattr(v, "resolve_expression"):
             setattr(conversation, k, v)
-    Conversation.objects.filter(pk=conversation.pk).update(**fields)
+
+
+CHAT_CHANGED_RETRIES = 3
+
+
+def visitor_says(*, conversation: Conversation, text, user=None) -> list[Message]:
+    """One visitor message and everything that follows from it. Returns the new messages
+    (the visitor's first).
+
+    The chat is not read again first (a socket holds it between messages): what is written is
+    kept only if the chat still has the status it was answered in. When an agent or the
+    expiry job changed it meanwhile, nothing is kept, the chat is re-read and the message is
+    handled again — so an answered message costs three queries, not four."""
+    for _attempt in range(CHAT_CHANGED_RETRIES):
+        try:
+            return _visitor_says(conversation=conversation, text=text, user=user)
+        except ChatChanged:
+            conversation.refresh_from_db(fields=LIVE_FIELDS)
+    raise ValidationError({"text": _("The chat is busy; please send your message again.")})
 
 
 @transaction.atomic
-def visitor_says(*, conversation: Conversation, text, user=None) -> list[Message]:
-    """One visitor message and everything that follows from it. Returns the new messages
-    (the visitor's first)."""
-    conversation.refresh_from_db(fields=LIVE_FIELDS)
-    if conversation.status == Conversation.Status.CLOSED:
+def _visitor_says(*, conversation: Conversation, text, user) -> list[Message]:
+    seen = conversation.status
+    if seen == Conversation.Status.CLOSED:
         raise ValidationError({"text": _("This chat has ended. Start a new one to ask again.")})
     clean, problem = _validated_text(text)
     stored = clean if clean else (str(text)[:200] if text else "")
     if problem == "empty" and not clean:
-        return [
-            _say(
-                conversation,
-                _t(conversation.language, gettext_noop("Please type your question.")),
-                language=conversation.language,
-            )
-        ]
+        reply = _say(
+            conversation,
+            _t(conversation.language, gettext_noop("Please type your question.")),
+            language=conversation.language,
+        )
+        _touch(conversation, only_if_status=seen)
+        return [reply]
     out: list[Message] = []
     author = user if user is not None and user.is_authenticated else None
-    if conversation.status in (Conversation.Status.WAITING, Conversation.Status.LIVE):
+    if seen in (Conversation.Status.WAITING, Conversation.Status.LIVE):
         # A person has (or will) take over: the bot stays quiet.
         out.append(
             Message.objects.create(
@@ -727,7 +754,7 @@ def visitor_says(*, conversation: Conversation, text, user=None) -> list[Message
                 language=conversation.language,
             )
         )
-        _touch(conversation)
+        _touch(conversation, only_if_status=seen)
         _push(conversation, out)
         return out
 
@@ -822,7 +849,9 @@ def visitor_says(*, conversation: Conversation, text, user=None) -> list[Message
     # The question and the bot's replies in one INSERT (ids come back on SQLite and PostgreSQL).
     Message.objects.bulk_create(replies if question.pk else [question, *replies])
     out += replies
-    _touch(conversation, **updates)
+    # Hand-off and goodbye locked and re-read the chat themselves.
+    handled = ans.kind in ("person", "thanks")
+    _touch(conversation, only_if_status=None if handled else seen, **updates)
     if conversation.status != Conversation.Status.BOT or ans.kind in ("person", "thanks"):
         _push(conversation, out)
     # With the bot alone, the visitor's socket gets the reply directly: no broadcast needed.
@@ -925,7 +954,7 @@ def set_language(*, conversation: Conversation, language: str, script: str = "")
 
 
 def _online_seats(organisation):
-    fresh = timezone.now() - timedelta(minutes=10)
+    fresh = timezone.now() - AgentSeat.HEARTBEAT
     return AgentSeat.objects.filter(organisation=organisation, online=True, last_seen_at__gte=fresh)
 
 
@@ -1118,17 +1147,61 @@ def set_seat(*, user, organisation, online: bool, languages: str | None = None) 
     return seat
 
 
+def _seat_languages(languages) -> str:
+    from django.conf import settings as dj
+
+    known = {code for code, _n in dj.LANGUAGES}
+    codes = [c.strip() for c in (languages or []) if c.strip()]
+    if not codes or any(c not in known for c in codes):
+        raise ValidationError({"languages": _("Choose at least one of the chat's languages.")})
+    return ",".join(dict.fromkeys(codes))
+
+
 @transaction.atomic
-def create_seat(*, user, organisation, member, languages: str = "en") -> AgentSeat:
+def grant_seat(*, user, organisation, member, languages: list[str]) -> AgentSeat:
+    """Let a member (an agent or above) take live chats, in the given languages; granting an
+    existing seat again changes its languages."""
     from concierge.accounts.models import Role
     from concierge.accounts.selectors import has_role
 
-    require(user, "assistant.change_settings", organisation)
+    require(user, "assistant.manage_seats", organisation)
     if not has_role(user=member, organisation=organisation, at_least=Role.AGENT):
         raise ValidationError({"member": _("Only agents of the organisation can take chats.")})
     seat, _created = AgentSeat.objects.update_or_create(
-        user=member, organisation=organisation, defaults={"languages": languages}
+        user=member, organisation=organisation, defaults={"languages": _seat_languages(languages)}
     )
+    return seat
+
+
+@transaction.atomic
+def revoke_seat(*, user, seat: AgentSeat) -> int:
+    """Take the seat away. The agent's live chats go back to the waiting queue (another agent
+    can accept them, or they become tickets in time). Returns how many went back."""
+    require(user, "assistant.manage_seats", seat.organisation)
+    live = list(
+        Conversation.objects.select_for_update().filter(
+            organisation=seat.organisation, agent=seat.user, status=Conversation.Status.LIVE
+        )
+    )
+    for conversation in live:
+        _touch(
+            conversation,
+            status=Conversation.Status.WAITING,
+            agent=None,
+            handoff_at=timezone.now(),
+        )
+        _push(conversation, [])
+    seat.delete()
+    return len(live)
+
+
+@transaction.atomic
+def set_seat_away(*, user, seat: AgentSeat) -> AgentSeat:
+    """An admin marks an agent away (say, a console left open at the end of a shift): no new
+    chats are offered to them until they go online again in the console."""
+    require(user, "assistant.manage_seats", seat.organisation)
+    AgentSeat.objects.filter(pk=seat.pk).update(online=False)
+    seat.online = False
     return seat
 
 

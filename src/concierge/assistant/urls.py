@@ -32,4 +32,6 @@ urlpatterns = [
     path("manage/<slug:slug>/inbox/teach/", views.inbox_teach, name="inbox_teach"),
     path("manage/<slug:slug>/analytics/", views.analytics, name="analytics"),
     path("manage/<slug:slug>/settings/", views.settings_page, name="settings"),
+    path("manage/<slug:slug>/seats/", views.seats, name="seats"),
+    path("manage/<slug:slug>/seats/<int:pk>/", views.seat_act, name="seat_act"),
 ]

@@ -23,6 +23,7 @@ from concierge.assistant.forms import (
     ImportForm,
     PreviewForm,
     ReplyForm,
+    SeatForm,
     SettingsForm,
     TeachForm,
 )
@@ -761,3 +762,57 @@ def settings_page(request, slug):
             "chat_url": reverse("assistant:chat", args=[slug]),
         },
     )
+
+
+@login_required
+def seats(request, slug):
+    """Chat seats for organisation admins: who may take live chats, in which languages, who
+    is online; grant, revoke, mark away."""
+    organisation = selectors.administered_organisation(user=request.user, slug=slug)
+    form = SeatForm(
+        request.POST or None, candidates=selectors.seat_candidates(organisation=organisation)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            seat = services.grant_seat(
+                user=request.user,
+                organisation=organisation,
+                member=form.cleaned_data["member"],
+                languages=form.cleaned_data["languages"],
+            )
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(request, _("%(name)s can now take chats.") % {"name": seat.user.name})
+            return redirect("assistant:seats", slug=slug)
+    return render(
+        request,
+        "assistant/seats.html",
+        {
+            "organisation": organisation,
+            "seats": selectors.seats_of(organisation=organisation),
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def seat_act(request, slug, pk):
+    organisation = selectors.administered_organisation(user=request.user, slug=slug)
+    seat = selectors.seat_in(organisation=organisation, pk=pk)
+    action = request.POST.get("action")
+    if action == "revoke":
+        requeued = services.revoke_seat(user=request.user, seat=seat)
+        text = _("%(name)s can no longer take chats.") % {"name": seat.user.name}
+        if requeued:
+            text += " " + _("Their %(n)d live chats went back to the queue.") % {"n": requeued}
+        messages.success(request, text)
+    elif action == "away":
+        services.set_seat_away(user=request.user, seat=seat)
+        messages.success(request, _("%(name)s is now away.") % {"name": seat.user.name})
+    else:
+        return HttpResponse(_("Unknown action."), status=400)
+    return redirect("assistant:seats", slug=slug)
