@@ -151,15 +151,18 @@ def _save(result: pd.DataFrame) -> int:
     """Replace the stored forecast of every series in ``result``, a batch of series at a time."""
     keys = result["series_id"].astype(str).str.split(":", n=1, expand=True).astype(int)
     result = result.assign(store_id=keys[0].to_numpy(), item_id=keys[1].to_numpy())
-    series = result[["store_id", "item_id"]].drop_duplicates()
+    result = result.sort_values(["store_id", "item_id", "date"], kind="stable")
+    sizes = result.groupby(["store_id", "item_id"], sort=True).size()
+    ends = np.cumsum(sizes.to_numpy())
     per_batch = max(1, SAVE_BATCH // HORIZON)
-    for start in range(0, len(series), per_batch):
-        chunk = series.iloc[start : start + per_batch]
-        rows = result.merge(chunk, on=["store_id", "item_id"])
+    for start in range(0, len(sizes), per_batch):
+        stop = min(start + per_batch, len(sizes))
+        first = int(ends[start - 1]) if start else 0
+        rows = result.iloc[first : int(ends[stop - 1])]
         with transaction.atomic():
-            for store_id, items in chunk.groupby("store_id")["item_id"]:
+            for store_id, items in rows.groupby("store_id")["item_id"]:
                 DemandForecast.objects.filter(
-                    store_id=store_id, item_id__in=items.tolist()
+                    store_id=store_id, item_id__in=items.unique().tolist()
                 ).delete()
             DemandForecast.objects.bulk_create(
                 [
@@ -176,7 +179,7 @@ def _save(result: pd.DataFrame) -> int:
                 ],
                 batch_size=SAVE_BATCH,
             )
-    return len(series)
+    return len(sizes)
 
 
 @dataclass

@@ -5,8 +5,11 @@ and slow-mover demand, which is over-dispersed and drifts. Instead one gradient-
 quantile learns, across all series, the conditional quantile of demand k periods ahead from the
 series' recent history (levels over several windows, share of periods with demand, largest
 demand, periods since the last one). It is trained with the pinball loss — a proper scoring rule,
-so its quantiles are calibrated by construction on the series it learns from — and rounded up to
-whole units, the discrete quantile a stock level needs.
+so its quantiles are calibrated on the series it learns from. A few bagged boosters per quantile
+are averaged, and the result is rounded up to whole units: a stock level is never below the
+quantile. That rounding adds service: on the car parts the 95 % level covers about 98 % of
+part-months (rounded down it would cover 95 %, and serve far less demand) — the backtest prints
+this share as ``cycle_service``.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ class QuantileDemandModel:
         max_rows: int = 400_000,
         rounds: int = 200,
         seed: int = 0,
+        bags: int = 3,
         threads: int = 1,
     ):
         self.horizon = horizon
@@ -76,8 +80,9 @@ class QuantileDemandModel:
         self.max_rows = max_rows
         self.rounds = rounds
         self.seed = seed
+        self.bags = bags
         self.threads = threads
-        self.boosters: dict[float, object] = {}
+        self.boosters: dict[float, list] = {}
 
     def fit(self, values: np.ndarray, *, last: int) -> QuantileDemandModel:
         import lightgbm as lgb
@@ -101,35 +106,59 @@ class QuantileDemandModel:
                 ys.append(target[ok])
         x = np.vstack(xs).astype(np.float32)
         y = np.concatenate(ys)
+        data = lgb.Dataset(x, y, free_raw_data=False)
+        bags = self.bags if len(y) >= 1_000 else 1  # too few rows to sample from
         for q in self.quantiles:
-            params = {
-                "objective": "quantile",
-                "alpha": q,
-                "learning_rate": 0.05,
-                "num_leaves": 15,
-                "min_data_in_leaf": 100,
-                "verbose": -1,
-                "seed": self.seed,
-                "num_threads": self.threads,
-            }
-            self.boosters[q] = lgb.train(params, lgb.Dataset(x, y), num_boost_round=self.rounds)
+            # a few boosters on random 80 % of the rows and features, averaged: a steadier
+            # quantile (measured on the car parts: more demand served per unit held)
+            self.boosters[q] = [
+                lgb.train(
+                    {
+                        "objective": "quantile",
+                        "alpha": q,
+                        "learning_rate": 0.05,
+                        "num_leaves": 15,
+                        "min_data_in_leaf": 100,
+                        "bagging_fraction": 0.8 if bags > 1 else 1.0,
+                        "bagging_freq": 1 if bags > 1 else 0,
+                        "feature_fraction": 0.8 if bags > 1 else 1.0,
+                        "verbose": -1,
+                        "seed": self.seed + bag,
+                        "num_threads": self.threads,
+                    },
+                    data,
+                    num_boost_round=self.rounds,
+                )
+                for bag in range(max(1, bags))
+            ]
         return self
 
     def predict(self, values: np.ndarray, *, origin: int) -> dict[float, np.ndarray]:
         """{quantile: (n_series, horizon) whole-unit quantiles}, non-decreasing in the level."""
         feats = history_features(values, origin, freq=self.freq)
         n = values.shape[0]
-        out: dict[float, np.ndarray] = {}
-        previous = np.zeros((n, self.horizon))
-        for q in self.quantiles:
-            cols = [
-                self.boosters[q].predict(
-                    np.column_stack([feats, np.full(n, step)]).astype(np.float32),
-                    num_threads=self.threads,
-                )
-                for step in range(1, self.horizon + 1)
-            ]
-            level = np.ceil(np.maximum(np.column_stack(cols), 0.0) - 1e-9)
-            previous = np.maximum(level, previous)
-            out[q] = previous
-        return out
+        rows = [
+            np.column_stack([feats, np.full(n, step)]).astype(np.float32)
+            for step in range(1, self.horizon + 1)
+        ]
+        raw = {
+            q: np.column_stack(
+                [
+                    np.mean([b.predict(x, num_threads=self.threads) for b in boosters], axis=0)
+                    for x in rows
+                ]
+            )
+            for q, boosters in self.boosters.items()
+        }
+        return _monotone(raw)
+
+
+def _monotone(raw: dict[float, np.ndarray]) -> dict[float, np.ndarray]:
+    """Whole units (rounded up), then non-crossing: each quantile at least the one below."""
+    out: dict[float, np.ndarray] = {}
+    previous = None
+    for q in sorted(raw):
+        level = np.ceil(np.maximum(raw[q], 0.0) - 1e-9)
+        previous = level if previous is None else np.maximum(level, previous)
+        out[q] = previous
+    return out

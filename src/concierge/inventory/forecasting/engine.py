@@ -9,8 +9,9 @@
    TSB (statsforecast);
 3. refits the chosen model on the whole history and forecasts ``horizon`` periods;
 4. adds prediction intervals: for intermittent items (and all monthly data) quantiles of a global
-   quantile model of demand; for regular items the pooled holdout errors of the chosen model,
-   scaled by each series' naive error (split-conformal);
+   quantile model of demand, learnt per step ahead; for regular items the pooled holdout errors
+   of the chosen model, scaled by each series' naive error and by a per-step spread that grows
+   as the holdout errors grow with the steps ahead (split-conformal);
 5. never forecasts below zero.
 """
 
