@@ -124,7 +124,7 @@ class SellLineForm(StoreBoundForm):
     serials = forms.MultipleChoiceField(
         label=_("Serial numbers in stock here"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     scanned_serials = forms.CharField(
         label=_("Scan serial numbers"),
