@@ -104,3 +104,73 @@ def test_two_agents_reply_at_once_second_is_held(page, new_page, shot):
     assert ravi.locator(".message-body:has-text('door gasket')").count() == 0
     assert ravi.locator(".message-body:has-text('lower spray arm')").count() == 1
     shot(ravi, "ravi-after-discard")
+
+
+def test_manager_adds_a_routing_rule_and_a_romanised_hindi_ticket_follows_it(page, new_page, shot):
+    """Kavya (manager) adds a rule "Hindi → Billing, high" in the settings pages; Priya writes
+    in Hindi with Latin letters; the ticket lands in Billing with Asha, who speaks Hindi."""
+    login(page, "kavya@demo.concierge")
+    page.goto(f"/helpdesk/{ORG}/tickets/")
+    page.click("#helpdesk-settings-link")
+    page.wait_for_selector("#settings-nav")
+    page.click("#settings-nav a:has-text('Routing rules')")
+    page.wait_for_selector("#settings-table")
+    shot(page, "settings-routing-rules")
+    page.click("a:has-text('New rule')")
+
+    # a rule without any condition is refused with a clear message
+    page.fill("#setting-form input[name=name]", "Hindi tickets to Billing")
+    page.fill("#setting-form input[name=position]", "1")
+    page.select_option("#setting-form select[name=queue]", label="Billing")
+    page.click("#setting-form button:has-text('Save')")
+    page.wait_for_selector("#setting-form .alert-danger:has-text('at least one condition')")
+    shot(page, "settings-rule-error")
+
+    page.select_option("#setting-form select[name=language]", "hi")
+    page.select_option("#setting-form select[name=priority]", "high")
+    page.click("#setting-form button:has-text('Save')")
+    page.wait_for_selector("text=Saved.")
+    row = page.locator("#settings-table tr:has-text('Hindi tickets to Billing')")
+    assert "Billing" in row.inner_text() and "language: Hindi" in row.inner_text()
+    shot(page, "settings-rule-saved")
+
+    priya = new_page()
+    login(priya, "priya@demo.concierge")
+    priya.goto(f"/helpdesk/{ORG}/tickets/new/")
+    priya.fill("input[name=subject]", "Mera washing machine chalu nahi ho raha")
+    priya.fill("textarea[name=description]", "Kal se drum ghoom nahi raha hai, kripya madad kijiye")
+    priya.click("#ticket-form button:has-text('Send ticket')")
+    priya.wait_for_url(re.compile(r"/tickets/\d+/$"))
+    ticket_url = priya.url
+
+    page.goto(ticket_url)
+    page.wait_for_selector("select[name=queue]")
+    selected = "s => s.options[s.selectedIndex].text"
+    assert page.eval_on_selector("select[name=queue]", selected) == "Billing"
+    assert page.eval_on_selector("select[name=priority]", selected) == "High"
+    assert page.eval_on_selector("select[name=assignee]", selected).startswith("Asha Agent")
+    assert page.locator("text=Language: hi").count() == 1
+    shot(page, "ticket-routed-by-new-rule")
+
+
+def test_manager_walks_through_every_settings_page(page, shot):
+    """Every section of the settings area renders for a manager (screenshots for review)."""
+    login(page, "kavya@demo.concierge")
+    page.goto(f"/helpdesk/{ORG}/settings/")
+    page.wait_for_selector("#settings-nav")
+    links = page.eval_on_selector_all("#settings-nav a", "els => els.map(e => e.href)")
+    assert len(links) == 10
+    for href in links:
+        page.goto(href)
+        page.wait_for_selector("#settings-nav a.active")
+        shot(page, "settings-" + href.rstrip("/").rsplit("/", 1)[-1])
+    page.goto(f"/helpdesk/{ORG}/settings/queues/")
+    page.click("#settings-table a:has-text('Billing')")
+    page.wait_for_selector("#queue-members")
+    assert page.locator("#queue-members tr:has-text('Asha Agent')").count() == 1
+    shot(page, "settings-queue-members")
+    page.goto(f"/helpdesk/{ORG}/settings/queues/")
+    page.click("#settings-table tr:has-text('Delivery') a:has-text('Delete')")
+    page.wait_for_selector("#delete-effects")
+    assert "not deleted" in page.inner_text("#delete-effects")
+    shot(page, "settings-queue-delete-confirm")

@@ -156,6 +156,8 @@ class ReportForm(forms.Form):
 # ===========================================================================================
 # Helpdesk settings (managers). ModelForms shape the values; the services validate and save.
 # ===========================================================================================
+#: ticked boxes side by side (the shared field template draws multi-checkboxes as one input)
+CHECKBOXES = "helpdesk/settings/_checkboxes.html"
 LANGUAGE_OPTIONS = [("en", "English"), ("hi", "हिन्दी"), ("ta", "தமிழ்")]
 WEEKDAYS = [
     ("0", _("Monday")),
@@ -221,6 +223,7 @@ class QueueMemberForm(forms.Form):
         choices=LANGUAGE_OPTIONS,
         initial=["en"],
         widget=forms.CheckboxSelectMultiple,
+        template_name=CHECKBOXES,
     )
     is_available = forms.BooleanField(label=_("Available for new tickets"), required=False)
 
@@ -323,7 +326,10 @@ class SLAPolicyForm(forms.ModelForm):
 
 class BusinessHoursForm(forms.ModelForm):
     work_days = forms.MultipleChoiceField(
-        label=_("Working days"), choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple
+        label=_("Working days"),
+        choices=WEEKDAYS,
+        widget=forms.CheckboxSelectMultiple,
+        template_name=CHECKBOXES,
     )
     max_attachment_mb = forms.IntegerField(
         label=_("Largest attachment (MB)"), min_value=1, max_value=50
@@ -432,6 +438,7 @@ class WebhookForm(forms.ModelForm):
         choices=WEBHOOK_EVENTS,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        template_name=CHECKBOXES,
         help_text=_("None ticked means every event."),
     )
 

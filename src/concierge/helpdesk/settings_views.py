@@ -64,7 +64,8 @@ def _rule_conditions(rule: RoutingRule) -> str:
     if rule.category_id:
         parts.append(_("category: %(c)s") % {"c": rule.category.name})
     if rule.keywords:
-        parts.append(_("words: %(w)s") % {"w": rule.keywords})
+        words = ", ".join(w.strip() for w in rule.keywords.split(",") if w.strip())
+        parts.append(_("words: %(w)s") % {"w": words})
     if rule.language:
         parts.append(_("language: %(l)s") % {"l": rule.get_language_display()})
     if rule.customer_domain:
@@ -93,6 +94,7 @@ class Section:
     cells: Callable[[Model], list]
     form_kwargs: Callable = field(default=lambda organisation: {})
     intro: str = ""
+    link_column: int = 0  # the cell that links to the edit page
 
 
 SECTIONS: dict[str, Section] = {
@@ -147,6 +149,7 @@ SECTIONS: dict[str, Section] = {
                 "queues": Queue.objects.filter(organisation=org),
                 "categories": TicketCategory.objects.filter(organisation=org),
             },
+            link_column=1,
             intro=gettext_lazy(
                 "New tickets are checked against the rules from the lowest order up; the first "
                 "rule whose every condition holds sends the ticket to its queue."
@@ -240,6 +243,7 @@ SECTIONS: dict[str, Section] = {
                 " · ".join(c.names.values()) or "—",
                 c.article_count,
             ],
+            link_column=1,
             intro=gettext_lazy("Groups of knowledge-base articles."),
         ),
         Section(

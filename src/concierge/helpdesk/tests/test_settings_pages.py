@@ -245,6 +245,9 @@ def test_business_hours_are_saved_and_checked(client, org, manager):
     cfg = HelpdeskSettings.objects.get(organisation=org)
     assert (cfg.work_start, cfg.work_end, cfg.work_days) == (time(8, 30), time(17, 30), "0,5")
     assert cfg.max_attachment_bytes == 4 * 1024 * 1024
+    page = client.get(url("settings_hours", org)).content.decode()
+    assert 'name="work_days" value="5" id="id_work_days_5" checked' in page
+    assert 'name="work_days" value="1" id="id_work_days_1">' in page
 
 
 def test_holidays_one_per_day(client, org, manager):
