@@ -72,12 +72,17 @@ def test_receive_by_scanning_sell_low_stock_alert_and_purchase_order(page, new_p
     page.click("#line-form button")
     page.wait_for_selector("#sale-lines td:has-text('Marie Biscuits')")
     page.click("#post-sale")
-    page.wait_for_selector(".is-invalid, .alert-danger, .invalid-feedback, .text-danger")
-    assert "far above the usual" in page.inner_text("main")
-    shot(page, "sale-needs-confirmation")
-    page.check("input[name=confirm]")
-    page.click("#post-sale")
-    page.wait_for_selector(".alert-success")
+    # Whether this is "far above the usual" (5 × the largest of the last 20 sales) depends on
+    # the seeded history around today's date; when it is, the page asks to confirm first.
+    page.wait_for_selector(
+        ".alert-success, .is-invalid, .alert-danger, .invalid-feedback, .text-danger"
+    )
+    if "far above the usual" in page.inner_text("main"):
+        shot(page, "sale-needs-confirmation")
+        page.check("input[name=confirm]")
+        page.click("#post-sale")
+        page.wait_for_selector(".alert-success")
+    assert "Sale posted" in page.inner_text(".messages")
     shot(page, "sold")
 
     # The low-stock warning reaches the manager.
@@ -161,3 +166,75 @@ def test_transfer_between_two_stores(page, shot):
     page.goto("/inventory/reports/")
     page.wait_for_selector("#value-by-store .main-svg")
     shot(page, "reports")
+
+
+def test_sell_a_serialised_item_by_its_serial_and_fulfil_an_online_order(page, shot):
+    page.set_default_timeout(60_000)
+    login(page, "shop@demo.concierge")
+    choose_store(page, "T. Nagar")
+
+    # The appliance's own label carries its serial number: scanning it picks that unit.
+    page.goto("/inventory/sell/")
+    page.fill("[data-scan-field]", "MG75-1003")
+    page.press("[data-scan-field]", "Enter")
+    page.wait_for_selector("#scanned-item")
+    assert page.inner_text("#scanned-item") == "Mixer Grinder 750 W"
+    assert page.input_value("#line-form textarea[name=scanned_serials]") == "MG75-1003"
+    shot(page, "serialised-item-scanned")
+    # A serial that is not on the shelf is refused before anything is written.
+    page.fill("#line-form textarea[name=scanned_serials]", "MG75-1003\nMG75-9999")
+    page.click("#line-form button")
+    page.wait_for_selector("#line-form .invalid-feedback, #line-form .text-danger, .errorlist")
+    assert "Not in stock here: MG75-9999." in page.inner_text("#line-form")
+    shot(page, "serial-not-in-stock")
+    page.fill("#line-form textarea[name=scanned_serials]", "MG75-1003")
+    page.click("#line-form button")
+    page.wait_for_selector("[data-serials]")
+    assert "MG75-1003" in page.inner_text("#sale-lines")
+    page.click("#post-sale")
+    page.wait_for_selector(".alert-success")
+    shot(page, "serialised-sale-posted")
+    page.fill("[data-scan-field]", "MG75-1003")  # sold now: no longer a unit on the shelf
+    page.press("[data-scan-field]", "Enter")
+    page.wait_for_load_state("networkidle")
+    assert "Unknown barcode MG75-1003" in page.inner_text("main")
+
+    # The online shop's order waits with its stock reserved; fulfilling it issues the stock.
+    page.goto("/inventory/online-orders/")
+    row = page.locator("#online-orders tr[data-order='WEB-1042']")
+    assert "Reserved" in row.inner_text()
+    shot(page, "online-orders")
+    row.get_by_role("button", name="Fulfil").click()
+    page.wait_for_selector(".alert-success")
+    assert "Order WEB-1042 fulfilled." in page.inner_text(".messages")
+    assert "Fulfilled" in page.locator("#online-orders tr[data-order='WEB-1042']").inner_text()
+    shot(page, "online-order-fulfilled")
+
+
+def test_manager_pages_for_network_webhooks_and_valuation(page, shot):
+    page.set_default_timeout(60_000)
+    login(page, "kavya@demo.concierge")
+    choose_store(page, "T. Nagar")
+    page.goto("/inventory/network/")
+    page.get_by_role("button", name="Create invitation code").first.click()
+    page.wait_for_selector(".alert-success")
+    assert "Invitation code for Chennai Neighbourhood Stores" in page.inner_text(".messages")
+    shot(page, "network")
+    page.goto("/inventory/webhooks/")
+    page.fill("#webhook-form input[name=url]", "https://shop.example/stock-hook")
+    page.fill("#webhook-form textarea[name=skus]", "NOT-A-SKU")
+    page.click("#webhook-form button")
+    page.wait_for_selector("#webhook-form .invalid-feedback, #webhook-form .errorlist")
+    assert "Unknown SKUs: NOT-A-SKU." in page.inner_text("#webhook-form")
+    page.fill("#webhook-form textarea[name=skus]", "CS-MG-750")
+    page.click("#webhook-form button")
+    page.wait_for_selector(".alert-success")
+    assert "https://shop.example/stock-hook" in page.inner_text("#webhooks")
+    shot(page, "webhooks")
+    page.goto("/inventory/settings/")
+    page.select_option("select[name=valuation]", "fifo")
+    page.click("#settings-form button")
+    page.wait_for_selector(".alert-success")
+    shot(page, "valuation-settings")
+    page.goto("/inventory/reports/")
+    assert "First in, first out" in page.inner_text("main")
