@@ -129,6 +129,7 @@ class VisitorChatConsumer(ConciergeConsumer):
         # Cross-site pages never act as the signed-in user (their cookies are not theirs).
         self.same_site = not self.origin or guards.same_origin(self.origin, headers.get("host", ""))
         self.conversation = None
+        self.rate = guards.ChatWindow()
         return []
 
     @property
@@ -246,16 +247,13 @@ class VisitorChatConsumer(ConciergeConsumer):
         """One visitor message, all in the chat thread: the rate limit, the answer (which
         keeps `self.conversation` up to date) and the frame to send back."""
         conv = self.conversation
-        if not guards.allow_message(ip=self.ip, conversation_key=conv.key):
+        if not guards.allow_socket_message(ip=self.ip, chat=self.rate):
             with override(conv.language):
                 detail = _("You are sending messages very fast. Please wait a moment.")
             return {"kind": "error", "field": "text", "detail": detail}
+        before = conv.language
         msgs = services.visitor_says(conversation=conv, text=text, user=self.visitor)
-        return {
-            "kind": "messages",
-            "messages": [selectors.message_payload(m) for m in msgs],
-            "status": conv.status,
-        }
+        return selectors.messages_frame(conversation=conv, messages=msgs, language_was=before)
 
     def _action(self, kind: str, content: dict) -> None:
         conv = self.conversation

@@ -156,7 +156,7 @@ class SeatForm(forms.Form):
     languages = forms.MultipleChoiceField(
         label=_("Chats in"),
         choices=settings.LANGUAGES,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         initial=["en"],
     )
 

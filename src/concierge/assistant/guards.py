@@ -4,6 +4,8 @@ cache-based rate limit (per IP and per conversation)."""
 from __future__ import annotations
 
 import os
+import time
+from collections import deque
 from urllib.parse import urlsplit
 
 from django.core.cache import cache
@@ -47,16 +49,43 @@ def origin_allowed(*, origin: str, host: str, settings_obj) -> bool:
 
 
 def allow(key: str, limit: int, window: int = 60) -> bool:
-    """A fixed-window counter in the cache; True while under `limit` per `window` seconds."""
+    """A fixed-window counter in the cache; True while under `limit` per `window` seconds.
+    Increments first: once the window's counter exists (the usual case) that is the only
+    cache call."""
     bucket = f"assistant:rl:{key}"
-    if cache.add(bucket, 1, timeout=window):
-        return True
     try:
         n = cache.incr(bucket)
-    except ValueError:  # expired between add and incr
-        cache.add(bucket, 1, timeout=window)
-        return True
+    except ValueError:  # no counter yet in this window
+        if cache.add(bucket, 1, timeout=window):
+            return True
+        try:
+            n = cache.incr(bucket)  # another process started it just now
+        except ValueError:
+            return True
     return n <= limit
+
+
+class ChatWindow:
+    """At most `limit` messages per `window` seconds for one chat socket, counted in the
+    process that holds the socket (no cache call; the per-address limit stays shared)."""
+
+    def __init__(self, limit: int | None = None, window: float = 60.0) -> None:
+        self.limit = PER_CHAT_PER_MINUTE if limit is None else limit
+        self.window = window
+        self.sent: deque[float] = deque()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        while self.sent and now - self.sent[0] >= self.window:
+            self.sent.popleft()
+        if len(self.sent) >= self.limit:
+            return False
+        self.sent.append(now)
+        return True
+
+
+def allow_socket_message(*, ip: str, chat: ChatWindow) -> bool:
+    return chat.allow() and allow(f"ip:{ip}", PER_IP_PER_MINUTE)
 
 
 def allow_message(*, ip: str, conversation_key: str) -> bool:

@@ -222,6 +222,20 @@ def message_payload(m: Message) -> dict:
     }
 
 
+def messages_frame(*, conversation: Conversation, messages, language_was: str = "") -> dict:
+    """The reply to a visitor's message for the widget: the new messages, the chat's status
+    and language, and the widget's words again when the chat changed language."""
+    frame = {
+        "kind": "messages",
+        "status": conversation.status,
+        "language": conversation.language,
+        "messages": [message_payload(m) for m in messages],
+    }
+    if language_was and conversation.language != language_was:
+        frame["labels"] = widget_labels(language=conversation.language)
+    return frame
+
+
 def transcript_text(*, conversation: Conversation) -> str:
     names = {"visitor": conversation.visitor_name or "Visitor", "bot": "Assistant", "system": "—"}
     lines = []

@@ -788,6 +788,10 @@ def _visitor_says(*, conversation: Conversation, text, user) -> list[Message]:
         conversation.script = "latn"
         ask_script = True
     replies: list[Message] = []
+    if ans.kind in ("person", "thanks") and updates:
+        # Hand-off and goodbye re-read the chat: they must see the language just detected.
+        _touch(conversation, **updates)
+        updates = {}
     if ans.kind == "person":
         out += request_handoff(conversation=conversation, reason="asked", question="")
         conversation.refresh_from_db(fields=["status"])

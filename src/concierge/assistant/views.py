@@ -96,7 +96,8 @@ def chat_page(request, slug):
             "conversation": conv,
             "chat_messages": selectors.history(conversation=conv),
             "form": ReplyForm(),
-            "languages": selectors.settings_for(organisation=organisation).language_list,
+            # not "languages": base.html's language switcher uses that name
+            "chat_languages": selectors.settings_for(organisation=organisation).language_list,
         },
     )
 
@@ -325,13 +326,9 @@ def widget_send(request, *, organisation, payload, user, origin):
         raise ValidationError(
             {"text": _("You are sending messages very fast. Please wait a moment.")}
         )
+    before = conv.language
     msgs = services.visitor_says(conversation=conv, text=payload.get("text"), user=user)
-    conv.refresh_from_db(fields=["status"])
-    return {
-        "kind": "messages",
-        "status": conv.status,
-        "messages": [selectors.message_payload(m) for m in msgs],
-    }, 200
+    return selectors.messages_frame(conversation=conv, messages=msgs, language_was=before), 200
 
 
 @widget_endpoint

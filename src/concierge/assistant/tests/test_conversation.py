@@ -192,3 +192,12 @@ def test_closed_chat_refuses_new_messages(trained_org):
     conv.refresh_from_db()
     with pytest.raises(ValidationError):
         services.visitor_says(conversation=conv, text="hello again")
+
+
+def test_hand_off_is_announced_in_the_language_just_written(trained_org):
+    conv = services.start_conversation(organisation=trained_org, language="ta")
+    out = services.visitor_says(conversation=conv, text="please let me talk to a person now")
+    conv.refresh_from_db()
+    assert conv.language == "en" and conv.status == Conversation.Status.WAITING
+    assert out[-1].extra["kind"] == "ask_email"
+    assert out[-1].text.isascii()  # English, not the Tamil the chat started in

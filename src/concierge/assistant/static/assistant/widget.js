@@ -244,6 +244,12 @@
       state.labels = data.labels || {}; state.languages = data.languages || ["en"];
       state.language = data.language; applyLabels(); fillLanguages();
     }
+    if (data.kind === "messages" && data.language && data.language !== state.language &&
+        state.languages.indexOf(data.language) >= 0) {
+      // the bot now answers in the language the visitor wrote in: follow it in the chrome
+      state.language = data.language; langSel.value = data.language;
+      if (data.labels) { state.labels = data.labels; applyLabels(); }
+    }
     (data.messages || []).forEach(render);
     if (data.messages && data.messages.length) typing.hidden = true;
     if (data.status) setStatus(data.status);
