@@ -49,7 +49,7 @@ def build_daily_demand(
         marks = stockouts[[ID]].assign(**{DATE: days})
         marks = marks.drop_duplicates().assign(_out=True)
         out = out.merge(marks, on=[ID, DATE], how="left")
-        censored = out["_out"].fillna(False).astype(bool) & (out[DEMAND] <= 0)
+        censored = out["_out"].eq(True) & (out[DEMAND] <= 0)
         out.loc[censored, DEMAND] = np.nan
         out = out.drop(columns="_out")
     return out
