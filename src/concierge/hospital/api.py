@@ -3,7 +3,6 @@ the waiting list, admissions, bed operations and reviews. Thin over services and
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime
 
@@ -291,12 +290,11 @@ def availability(
     feature: str = "",
     sort: str = "free",
 ):
-    wanted = "|".join([city, district, ward_kind, feature, sort]).encode()
-    key = f"hospital:avail-json:{selectors.cache_version()}:{hashlib.sha1(wanted).hexdigest()}"
+    services.expire_due_holds()
+    key = selectors.cache_key("avail-json", city, district, ward_kind, feature, sort)
     body = cache.get(key)
     if body is not None:
         return HttpResponse(body, content_type="application/json")
-    services.expire_due_holds()
     rows = selectors.availability(
         city=city, district=district, ward_kind=ward_kind, feature=feature, sort=sort
     )
@@ -333,10 +331,10 @@ def availability(
         }
         for h in rows
     ]
-    # The feed is polled by integrations: serialise once, keep the bytes for a moment (a bed
-    # change moves the cache version, so a change is never hidden).
+    # The feed is polled by integrations: serialise once and keep the bytes until the next bed
+    # change moves the key (or a few seconds, for the "seconds ago" figures).
     body = json.dumps(data, cls=DjangoJSONEncoder)
-    cache.set(key, body, 2)
+    cache.set(key, body, selectors.CACHE_SECONDS)
     return HttpResponse(body, content_type="application/json")
 
 

@@ -100,14 +100,6 @@ class Ward(models.Model):
     )
     floor = models.CharField(_("floor"), max_length=20, blank=True)
     phone = models.CharField(_("ward phone"), max_length=40, blank=True)
-    # Bed counts by status, kept by services in the same transaction as each bed movement so
-    # the public dashboard sums a few rows per hospital instead of scanning every bed.
-    free_count = models.PositiveIntegerField(default=0, editable=False)
-    reserved_count = models.PositiveIntegerField(default=0, editable=False)
-    occupied_count = models.PositiveIntegerField(default=0, editable=False)
-    housekeeping_count = models.PositiveIntegerField(default=0, editable=False)
-    blocked_count = models.PositiveIntegerField(default=0, editable=False)
-    beds_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["organisation", "kind", "name"]
@@ -174,6 +166,44 @@ class Bed(models.Model):
     @property
     def features(self) -> list[str]:
         return [f.value for f, name in FEATURE_FIELDS.items() if getattr(self, name)]
+
+
+ALL_BEDS = ""  # BedCount.feature of the row that counts every bed of a ward
+
+
+class BedCount(models.Model):
+    """How many beds of one ward are in each status — for all its beds (feature "") and for
+    the beds with each feature. Services change these rows in the same transaction as each bed
+    movement, so the public dashboard reads a few thousand small rows, never the beds or the
+    movements. `rebuild_bed_counts` (manage.py hospital_bed_counts) recomputes them from the
+    beds and reports any drift."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="bed_counts")
+    feature = models.CharField(max_length=16, blank=True, choices=Feature.choices)
+    free = models.PositiveIntegerField(default=0)
+    reserved = models.PositiveIntegerField(default=0)
+    occupied = models.PositiveIntegerField(default=0)
+    housekeeping = models.PositiveIntegerField(default=0)
+    blocked = models.PositiveIntegerField(default=0)
+    # Last status change of a bed counted here ("updated N seconds ago").
+    changed_at = models.DateTimeField(null=True, blank=True)
+    # How many changes this row has taken: their sum over all rows moves with every bed change
+    # (and every rebuild), so it keys the dashboard's cache across processes.
+    changes = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "feature"], name="hospital_bedcount_unique")
+        ]
+        indexes = [models.Index(fields=["feature", "organisation"])]
+
+    def __str__(self) -> str:
+        return f"{self.ward_id}/{self.feature or 'all'}"
+
+    @property
+    def total(self) -> int:
+        return self.free + self.reserved + self.occupied + self.housekeeping + self.blocked
 
 
 class AppendOnly(models.Model):

@@ -41,8 +41,9 @@ from concierge.accounts.selectors import get_scoped_or_404, has_role, organisati
 from concierge.feedback.models import Rating
 from concierge.feedback.selectors import RatingSummary, summarise
 from concierge.hospital.models import (
-    FEATURE_FIELDS,
+    ALL_BEDS,
     Bed,
+    BedCount,
     BedMovement,
     BedStatus,
     Booking,
@@ -140,34 +141,10 @@ def public_hospitals() -> QuerySet[Organisation]:
     return Organisation.objects.filter(kind=Organisation.Kind.HOSPITAL, is_public=True)
 
 
-def _bed_filter(
-    *, city: str = "", district: str = "", ward_kind: str = "", feature: str = "", hospital_ids=None
-) -> Q:
-    q = Q(organisation__kind=Organisation.Kind.HOSPITAL, organisation__is_public=True)
-    if city:
-        q &= Q(organisation__city__iexact=city)
-    if district:
-        q &= Q(organisation__district__iexact=district)
-    if ward_kind:
-        q &= Q(ward__kind=ward_kind)
-    if feature in Feature.values:
-        q &= Q(**{FEATURE_FIELDS[Feature(feature)]: True})
-    if hospital_ids is not None:
-        q &= Q(organisation_id__in=hospital_ids)
-    return q
-
-
-def _status_counts():
-    return {
-        "total": Count("id"),
-        **{s.value: Count("id", filter=Q(status=s.value)) for s in BedStatus},
-        "updated_at": Max("status_changed_at"),
-    }
-
-
 def _expected_free_tomorrow(*, hospital_ids, ward_kind: str = "") -> dict[tuple[int, str], int]:
     """Open stays whose expected discharge (staff's date, else the model's) is before the end of
-    tomorrow — one query, grouped by hospital and ward type."""
+    tomorrow — one query over the open stays only (partial unique index on open stays),
+    grouped by hospital and ward type."""
     now = timezone.localtime()
     end_of_tomorrow = (now + timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0)
     rows = Stay.objects.filter(discharged_at__isnull=True)
@@ -178,7 +155,7 @@ def _expected_free_tomorrow(*, hospital_ids, ward_kind: str = "") -> dict[tuple[
     ).filter(expected__lt=end_of_tomorrow)
     if ward_kind:
         rows = rows.filter(bed__ward__kind=ward_kind)
-    rows = rows.values("organisation_id", "bed__ward__kind").annotate(n=Count("id"))
+    rows = rows.values("organisation_id", "bed__ward__kind").annotate(n=Count("id")).order_by()
     return {(r["organisation_id"], r["bed__ward__kind"]): r["n"] for r in rows}
 
 
@@ -192,18 +169,49 @@ def hospital_ratings(*, hospital_ids=None) -> dict[int, tuple[float, int]]:
     ).annotate(hospital_id=Subquery(stay_org))
     if hospital_ids is not None:
         rows = rows.filter(hospital_id__in=list(hospital_ids))
-    rows = rows.values("hospital_id").annotate(avg=Avg("score"), n=Count("id"))
+    rows = rows.values("hospital_id").annotate(avg=Avg("score"), n=Count("id")).order_by()
     return {r["hospital_id"]: (round(r["avg"], 2), r["n"]) for r in rows if r["hospital_id"]}
 
 
-def cache_version() -> int:
-    from concierge.hospital.services import CACHE_VERSION_KEY
+FORECAST_SECONDS = 60
 
-    version = cache.get(CACHE_VERSION_KEY)
-    if version is None:
-        cache.add(CACHE_VERSION_KEY, 1, None)
-        version = cache.get(CACHE_VERSION_KEY) or 1
-    return version
+
+def cached_expected_free_tomorrow(*, ward_kind: str = "") -> dict[tuple[int, str], int]:
+    """`_expected_free_tomorrow` for every hospital, kept for a minute: a forecast from
+    expected discharge dates, which a bed change moves by one patient at most."""
+    key = f"hospital:tomorrow:{timezone.localdate()}:{ward_kind}"
+    tomorrow = cache.get(key)
+    if tomorrow is None:
+        tomorrow = _expected_free_tomorrow(hospital_ids=None, ward_kind=ward_kind)
+        cache.set(key, tomorrow, FORECAST_SECONDS)
+    return tomorrow
+
+
+RATINGS_KEY = "hospital:ratings"
+RATINGS_SECONDS = 300
+
+
+def cached_hospital_ratings() -> dict[int, tuple[float, int]]:
+    """Every public hospital's review average. Reviews change only when staff moderate them
+    (which drops this key), so they are kept for minutes, not recomputed per bed change."""
+    ratings = cache.get(RATINGS_KEY)
+    if ratings is None:
+        ratings = hospital_ratings()
+        cache.set(RATINGS_KEY, ratings, RATINGS_SECONDS)
+    return ratings
+
+
+def counts_version() -> int:
+    """The total of changes the kept bed counts have taken. Every committed bed change (from a
+    web request, the task worker or cron — any process) moves it, so it keys the dashboard's
+    caches: a change shows at the next request, with no invalidation message to lose. Read it
+    before the counts, so a cached entry is never older than its key."""
+    return BedCount.objects.aggregate(v=Sum("changes"))["v"] or 0
+
+
+def cache_key(prefix: str, *parts) -> str:
+    raw = json.dumps([str(p) for p in parts])
+    return f"hospital:{prefix}:{counts_version()}:{hashlib.sha1(raw.encode()).hexdigest()}"
 
 
 def availability(
@@ -216,103 +224,72 @@ def availability(
     hospital_ids=None,
     use_cache: bool = True,
 ) -> list[HospitalAvailability]:
-    """Per public hospital and ward type: total, occupied, reserved, free… Bed counts come from
-    one aggregate query; ratings and tomorrow's expected discharges from one more each. The
-    result is cached for a few seconds and dropped as soon as any bed changes."""
+    """Per public hospital and ward type: total, occupied, reserved, free… — one grouped query
+    over the kept counts (the rows for all beds, or for one feature), joined to the hospital for
+    its name and place. Ratings and tomorrow's expected discharges come from one query each.
+    Never touches the beds or the movements."""
+    feature = feature if feature in Feature.values else ALL_BEDS
+    ids = sorted(hospital_ids) if hospital_ids is not None else None
     key = None
     if use_cache:
-        raw = json.dumps(
-            [
-                city,
-                district,
-                ward_kind,
-                feature,
-                sort,
-                sorted(hospital_ids) if hospital_ids is not None else None,
-            ]
-        )
-        key = f"hospital:avail:{cache_version()}:{hashlib.sha1(raw.encode()).hexdigest()}"
+        key = cache_key("avail", city, district, ward_kind, feature, sort, ids)
         hit = cache.get(key)
         if hit is not None:
             return hit
-    if feature in Feature.values:
-        # Beds with a feature: aggregate the beds themselves (indexed by hospital and status).
-        rows = (
-            Bed.objects.filter(
-                _bed_filter(
-                    city=city,
-                    district=district,
-                    ward_kind=ward_kind,
-                    feature=feature,
-                    hospital_ids=hospital_ids,
-                )
-            )
-            .values_list("organisation_id", "ward__kind")
-            .annotate(
-                **{v: Count("id", filter=Q(status=v)) for v in STATUS_VALUES},
-                changed=Max("status_changed_at"),
-            )
-            .order_by()
+    q = Q(
+        feature=feature,
+        organisation__kind=Organisation.Kind.HOSPITAL,
+        organisation__is_public=True,
+    )
+    if city:
+        q &= Q(organisation__city__iexact=city)
+    if district:
+        q &= Q(organisation__district__iexact=district)
+    if ward_kind:
+        q &= Q(ward__kind=ward_kind)
+    if ids is not None:
+        q &= Q(organisation_id__in=ids)
+    rows = (
+        BedCount.objects.filter(q)
+        .values_list(
+            "organisation_id",
+            "organisation__slug",
+            "organisation__name",
+            "organisation__city",
+            "organisation__district",
+            "organisation__phone",
+            "organisation__address",
+            "ward__kind",
         )
-    else:
-        # Every bed: sum the per-ward counters services keep in step with each movement.
-        q = _bed_filter(city=city, district=district, hospital_ids=hospital_ids)
-        if ward_kind:
-            q &= Q(kind=ward_kind)
-        rows = (
-            Ward.objects.filter(q)
-            .values_list("organisation_id", "kind")
-            .annotate(
-                **{v: Sum(f"{v}_count") for v in STATUS_VALUES}, changed=Max("beds_changed_at")
-            )
-            .order_by()
-        )
-    wards_of: dict[int, list[WardCounts]] = defaultdict(list)
-    for org_id, kind, free, reserved, occupied, housekeeping, blocked, updated in rows:
-        wards_of[org_id].append(
-            WardCounts(
-                kind=kind,
-                total=free + reserved + occupied + housekeeping + blocked,
-                free=free,
-                reserved=reserved,
-                occupied=occupied,
-                housekeeping=housekeeping,
-                blocked=blocked,
-                updated_at=updated,
-            )
-        )
+        .annotate(**{v: Sum(v) for v in STATUS_VALUES}, changed=Max("changed_at"))
+        .order_by()
+    )
     hospitals: dict[int, HospitalAvailability] = {}
-    for pk, slug, name, h_city, h_district, phone, address in public_hospitals().values_list(
-        "pk", "slug", "name", "city", "district", "phone", "address"
-    ):
-        if pk not in wards_of:
-            continue
-        wards = sorted(wards_of[pk], key=lambda w: w.kind)
-        totals = Counts(
-            total=sum(w.total for w in wards),
-            free=sum(w.free for w in wards),
-            reserved=sum(w.reserved for w in wards),
-            occupied=sum(w.occupied for w in wards),
-            housekeeping=sum(w.housekeeping for w in wards),
-            blocked=sum(w.blocked for w in wards),
-            updated_at=max((w.updated_at for w in wards if w.updated_at), default=None),
+    for pk, slug, name, h_city, h_district, phone, address, kind, *numbers, updated in rows:
+        ward = WardCounts(
+            kind=kind, updated_at=updated, **dict(zip(STATUS_VALUES, numbers, strict=True))
         )
-        hospitals[pk] = HospitalAvailability(
-            id=pk,
-            slug=slug,
-            name=name,
-            city=h_city,
-            district=h_district,
-            phone=phone,
-            address=address,
-            wards=wards,
-            totals=totals,
-        )
+        ward.total = sum(numbers)
+        if feature and not ward.total:
+            continue  # no bed with that feature in this ward type
+        h = hospitals.get(pk)
+        if h is None:
+            h = hospitals[pk] = HospitalAvailability(
+                id=pk,
+                slug=slug,
+                name=name,
+                city=h_city,
+                district=h_district,
+                phone=phone,
+                address=address,
+            )
+        h.wards.append(ward)
+        h.totals.add(ward)
     if hospitals:
-        ids = list(hospitals) if hospital_ids is not None else None
-        ratings = hospital_ratings(hospital_ids=ids)
-        tomorrow = _expected_free_tomorrow(hospital_ids=ids, ward_kind=ward_kind)
+        ratings = cached_hospital_ratings()
+        tomorrow = cached_expected_free_tomorrow(ward_kind=ward_kind)
         for h in hospitals.values():
+            h.wards.sort(key=lambda w: w.kind)
             h.rating, h.rating_count = ratings.get(h.id, (None, 0))
             for ward in h.wards:
                 ward.expected_free_tomorrow = tomorrow.get((h.id, ward.kind), 0)
@@ -387,30 +364,26 @@ def hospital_page_or_404(*, user, slug: str) -> Organisation:
 
 
 def ward_counts(*, hospital: Organisation) -> list[tuple[Ward, Counts]]:
-    """Every ward of a hospital with its bed counts — one query."""
-    wards = (
-        Ward.objects.filter(organisation=hospital)
-        .annotate(
-            n_total=Count("beds"),
-            **{f"n_{s.value}": Count("beds", filter=Q(beds__status=s.value)) for s in BedStatus},
-            n_updated=Max("beds__status_changed_at"),
-        )
-        .order_by("kind", "name")
+    """Every ward of a hospital with its kept bed counts — one query."""
+    rows = (
+        BedCount.objects.filter(organisation=hospital, feature=ALL_BEDS)
+        .select_related("ward")
+        .order_by("ward__kind", "ward__name")
     )
     return [
         (
-            w,
+            r.ward,
             Counts(
-                total=w.n_total,
-                occupied=w.n_occupied,
-                reserved=w.n_reserved,
-                free=w.n_free,
-                housekeeping=w.n_housekeeping,
-                blocked=w.n_blocked,
-                updated_at=w.n_updated,
+                total=r.total,
+                occupied=r.occupied,
+                reserved=r.reserved,
+                free=r.free,
+                housekeeping=r.housekeeping,
+                blocked=r.blocked,
+                updated_at=r.changed_at,
             ),
         )
-        for w in wards
+        for r in rows
     ]
 
 
@@ -441,6 +414,27 @@ def published_reviews(*, hospital: Organisation, limit: int = 8) -> list[Rating]
         .select_related("user")
         .order_by("-created_at")[:limit]
     )
+
+
+REVIEWS_SECONDS = 300
+
+
+def hospital_reviews(*, hospital: Organisation, limit: int = 8) -> tuple[RatingSummary, list]:
+    """The hospital page's rating summary and latest published reviews, kept for minutes:
+    they change only when staff moderate (which forgets them, `forget_reviews`)."""
+    key = f"hospital:reviews:{hospital.pk}:{limit}"
+    hit = cache.get(key)
+    if hit is None:
+        hit = (
+            review_summary(hospital=hospital),
+            published_reviews(hospital=hospital, limit=limit),
+        )
+        cache.set(key, hit, REVIEWS_SECONDS)
+    return hit
+
+
+def forget_reviews(*, hospital: Organisation) -> None:
+    cache.delete_many([f"hospital:reviews:{hospital.pk}:8", RATINGS_KEY])
 
 
 def reviews_for_moderation(*, hospital: Organisation) -> QuerySet[Rating]:
@@ -942,26 +936,15 @@ def model_card() -> dict | None:
 def staff_card(*, user) -> list[tuple[Organisation, Counts]]:
     hospitals = list(staff_hospitals(user=user))
     rows = (
-        Bed.objects.filter(organisation__in=hospitals)
+        BedCount.objects.filter(organisation__in=hospitals, feature=ALL_BEDS)
         .values("organisation_id")
-        .annotate(**_status_counts())
+        .annotate(**{v: Sum(v) for v in STATUS_VALUES}, updated_at=Max("changed_at"))
+        .order_by()
     )
-    by_id = {r["organisation_id"]: r for r in rows}
+    by_id = {r.pop("organisation_id"): r for r in rows}
     out = []
     for h in hospitals:
         r = by_id.get(h.pk)
-        counts = (
-            Counts()
-            if r is None
-            else Counts(
-                total=r["total"],
-                occupied=r["occupied"],
-                reserved=r["reserved"],
-                free=r["free"],
-                housekeeping=r["housekeeping"],
-                blocked=r["blocked"],
-                updated_at=r["updated_at"],
-            )
-        )
+        counts = Counts() if r is None else Counts(total=sum(r[v] for v in STATUS_VALUES), **r)
         out.append((h, counts))
     return out

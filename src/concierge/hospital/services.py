@@ -14,10 +14,10 @@ import functools
 import logging
 import os
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, F, Max, Q, Value
@@ -30,9 +30,11 @@ from concierge.accounts.models import Organisation, Role
 from concierge.core.permissions import require
 from concierge.core.realtime import broadcast, group_name
 from concierge.hospital.models import (
+    ALL_BEDS,
     ALLOWED_TRANSITIONS,
     FEATURE_FIELDS,
     Bed,
+    BedCount,
     BedMovement,
     BedStatus,
     Booking,
@@ -48,7 +50,6 @@ from concierge.notifications.services import notify
 logger = logging.getLogger(__name__)
 
 PUBLIC_GROUP = group_name("hospital", "beds", "public")
-CACHE_VERSION_KEY = "hospital:beds:version"
 
 Kind = BedMovement.Kind
 
@@ -151,51 +152,113 @@ def _move(
         booking=booking,
         reason=reason[:200],
     )
-    _count(bed.ward_id, minus=bed.status, plus=to, at=at)
+    before = bed.status
     bed.status = to
     bed.status_changed_at = at
     bed.status_reason = reason[:200] if to == BedStatus.BLOCKED else ""
     bed.save(update_fields=["status", "status_changed_at", "status_reason"])
+    _count(bed, minus=before, plus=to, at=at)
     _announce(bed)
     return movement
 
 
-def _count(ward_id: int, *, minus: str = "", plus: str = "", at: datetime) -> None:
-    """Keep the ward's per-status bed counts in step with the bed (same transaction)."""
-    changes = {"beds_changed_at": Greatest(Coalesce(F("beds_changed_at"), Value(at)), Value(at))}
+def _count(bed: Bed, *, minus: str = "", plus: str = "", at: datetime) -> None:
+    """Move the bed from one status column to another in its ward's kept counts — the row for
+    all beds and the row of each feature it has (same transaction as the movement)."""
+    keys = sorted([ALL_BEDS, *bed.features])
+    changes = {
+        "changed_at": Greatest(Coalesce(F("changed_at"), Value(at)), Value(at)),
+        "changes": F("changes") + 1,
+    }
     if minus:
-        changes[f"{minus}_count"] = F(f"{minus}_count") - 1
+        changes[minus] = F(minus) - 1
     if plus:
-        changes[f"{plus}_count"] = F(f"{plus}_count") + 1
-    Ward.objects.filter(pk=ward_id).update(**changes)
-
-
-def recount_wards(*, organisation_ids=None) -> int:
-    """Rebuild the ward counters from the beds (after a bulk import, or to check drift)."""
-    wards = Ward.objects.all()
-    if organisation_ids is not None:
-        wards = wards.filter(organisation_id__in=organisation_ids)
-    rows = (
-        Bed.objects.filter(ward__in=wards)
-        .values("ward_id")
-        .annotate(
-            **{s.value: Count("id", filter=Q(status=s.value)) for s in BedStatus},
-            changed=Max("status_changed_at"),
-        )
+        changes[plus] = F(plus) + 1
+    # Lock the rows in feature order first: many beds of one ward change at once (a booking
+    # rush), and an UPDATE alone would lock them in whatever order its scan meets them.
+    locked = list(
+        BedCount.objects.select_for_update()
+        .filter(ward_id=bed.ward_id, feature__in=keys)
+        .order_by("feature")
+        .values_list("pk", flat=True)
     )
-    n = 0
-    for row in rows:
-        Ward.objects.filter(pk=row["ward_id"]).update(
-            beds_changed_at=row["changed"], **{f"{s.value}_count": row[s.value] for s in BedStatus}
+    if len(locked) != len(keys):
+        # A ward made outside the services (admin, bulk load) has no rows yet: count its beds,
+        # which already hold this change.
+        rebuild_bed_counts(ward_ids=[bed.ward_id])
+        return
+    BedCount.objects.filter(pk__in=locked).update(**changes)
+
+
+@dataclass(frozen=True)
+class CountDrift:
+    """A kept count row that did not match the beds: what was kept and what the beds say."""
+
+    ward_id: int
+    feature: str
+    kept: dict[str, int]
+    actual: dict[str, int]
+
+
+def rebuild_bed_counts(*, ward_ids=None, check_only: bool = False) -> list[CountDrift]:
+    """Recount every ward's beds (all beds, and per feature) and compare with the kept rows.
+    Rows that differ are rewritten — unless `check_only` — and returned; an empty list means
+    every kept count was right. Six grouped queries over the beds, whatever their number."""
+    statuses = BedStatus.values
+    beds = Bed.objects.all()
+    wards = Ward.objects.all()
+    if ward_ids is not None:
+        beds = beds.filter(ward_id__in=ward_ids)
+        wards = wards.filter(pk__in=ward_ids)
+    actual: dict[tuple[int, str], dict] = {}
+    ward_org = dict(wards.values_list("pk", "organisation_id"))
+    for ward_id in ward_org:
+        for feature in [ALL_BEDS, *Feature.values]:
+            actual[(ward_id, feature)] = {**dict.fromkeys(statuses, 0), "changed_at": None}
+    for feature in [ALL_BEDS, *Feature.values]:
+        rows = beds.filter(**({FEATURE_FIELDS[Feature(feature)]: True} if feature else {}))
+        for row in (
+            rows.values("ward_id")
+            .annotate(
+                **{s: Count("id", filter=Q(status=s)) for s in statuses},
+                changed_at=Max("status_changed_at"),
+            )
+            .order_by()
+        ):
+            actual[(row.pop("ward_id"), feature)] = row
+    kept = {
+        (r.ward_id, r.feature): r
+        for r in BedCount.objects.filter(ward_id__in=list(ward_org)).order_by("pk")
+    }
+    drift = []
+    for (ward_id, feature), want in actual.items():
+        row = kept.get((ward_id, feature))
+        have = {s: getattr(row, s) for s in statuses} if row else None
+        if have == {s: want[s] for s in statuses}:
+            continue
+        drift.append(
+            CountDrift(
+                ward_id=ward_id,
+                feature=feature,
+                kept=have or {},
+                actual={s: want[s] for s in statuses},
+            )
         )
-        n += 1
-    return n
+        if check_only:
+            continue
+        values = {s: want[s] for s in statuses} | {"changed_at": want["changed_at"]}
+        if row is None:
+            BedCount.objects.create(
+                organisation_id=ward_org[ward_id], ward_id=ward_id, feature=feature, **values
+            )
+        else:
+            BedCount.objects.filter(pk=row.pk).update(changes=F("changes") + 1, **values)
+    return drift
 
 
 def _announce(bed: Bed) -> None:
-    """Tell public dashboards (counts only — never patient data) and bump the cache."""
-    bump_cache_version()
-    transaction.on_commit(bump_cache_version)
+    """Tell public dashboards after commit (counts only — never patient data). Their caches
+    need no telling: they are keyed by the kept counts' change total (selectors)."""
     broadcast(
         PUBLIC_GROUP,
         {
@@ -205,13 +268,6 @@ def _announce(bed: Bed) -> None:
             "at": timezone.now().isoformat(),
         },
     )
-
-
-def bump_cache_version() -> None:
-    try:
-        cache.incr(CACHE_VERSION_KEY)
-    except ValueError:
-        cache.set(CACHE_VERSION_KEY, 1, None)
 
 
 def _bed_context(booking: Booking, bed: Bed | None = None) -> dict:
@@ -828,7 +884,14 @@ def create_ward(*, user, organisation: Organisation, name: str, kind: str, floor
         raise ValidationError({"kind": _("Choose a ward type.")})
     if Ward.objects.filter(organisation=organisation, name=name).exists():
         raise ValidationError({"name": _("A ward with this name exists.")})
-    return Ward.objects.create(organisation=organisation, name=name, kind=kind, floor=floor)
+    ward = Ward.objects.create(organisation=organisation, name=name, kind=kind, floor=floor)
+    BedCount.objects.bulk_create(
+        [
+            BedCount(organisation=organisation, ward=ward, feature=feature)
+            for feature in [ALL_BEDS, *Feature.values]
+        ]
+    )
+    return ward
 
 
 @transaction.atomic
@@ -865,7 +928,7 @@ def add_bed(
         to_status=BedStatus.FREE,
         actor=user,
     )
-    _count(ward.pk, plus=BedStatus.FREE, at=at)
+    _count(bed, plus=BedStatus.FREE, at=at)
     _announce(bed)
     return bed
 

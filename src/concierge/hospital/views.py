@@ -8,13 +8,17 @@ import csv
 import plotly.graph_objects as go
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -60,9 +64,7 @@ def _flash_error(request, exc: ValidationError) -> None:
 # --- public ------------------------------------------------------------------------------------
 
 
-def _dashboard_context(request) -> dict:
-    services.expire_due_holds()  # the check on read; the cron task does the rest
-    form = AvailabilityFilterForm(request.GET or None, places=selectors.cities())
+def _dashboard_context(request, form: AvailabilityFilterForm) -> dict:
     filters = (
         form.filters()
         if request.GET
@@ -87,26 +89,53 @@ def _dashboard_context(request) -> dict:
     filter_query = request.GET.copy()
     filter_query.pop("page", None)
     return {
-        "form": form,
         "hospitals": page.object_list,
         "page": page,
         "filters": filters,
         "totals": totals,
         "recommended": recommended,
-        "query": request.GET.urlencode(),
         "filter_query": filter_query.urlencode(),
         "now": timezone.now(),
     }
 
 
+def _availability_html(request, form: AvailabilityFilterForm) -> str:
+    """The counts table (what htmx polls), rendered once per bed-count version, language and
+    query: the key moves with every committed bed change from any process, so a change shows
+    at the next request; the short lifetime keeps "updated N seconds ago" honest."""
+    key = selectors.cache_key(
+        "page",
+        get_language(),
+        timezone.get_current_timezone_name(),
+        request.user.is_authenticated,
+        sorted(request.GET.lists()),
+    )
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "hospital/_availability.html", _dashboard_context(request, form), request=request
+        )
+        cache.set(key, html, selectors.CACHE_SECONDS)
+    return html
+
+
 def index(request):
     """The public bed dashboard: no login needed; counts only."""
-    ctx = _dashboard_context(request)
+    services.expire_due_holds()  # the check on read; the cron task does the rest
+    form = AvailabilityFilterForm(request.GET or None, places=selectors.cities())
+    html = _availability_html(request, form)
     if request.htmx:
-        return render(request, "hospital/_availability.html", ctx)
-    ctx["staff_hospitals"] = (
-        list(selectors.staff_hospitals(user=request.user)) if request.user.is_authenticated else []
-    )
+        return HttpResponse(html)
+    ctx = {
+        "form": form,
+        "availability_html": mark_safe(html),  # our own template's output
+        "query": request.GET.urlencode(),
+        "staff_hospitals": (
+            list(selectors.staff_hospitals(user=request.user))
+            if request.user.is_authenticated
+            else []
+        ),
+    }
     return render(request, "hospital/index.html", ctx)
 
 
@@ -114,12 +143,13 @@ def hospital_detail(request, slug: str):
     services.expire_due_holds()
     hospital = selectors.hospital_page_or_404(user=request.user, slug=slug)
     ward_rows = selectors.availability(hospital_ids=[hospital.pk])
+    rating, reviews = selectors.hospital_reviews(hospital=hospital)
     ctx = {
         "hospital": hospital,
         "summary": ward_rows[0] if ward_rows else None,
         "wards": selectors.ward_counts(hospital=hospital),
-        "rating": selectors.review_summary(hospital=hospital),
-        "reviews": selectors.published_reviews(hospital=hospital),
+        "rating": rating,
+        "reviews": reviews,
         "is_staff": request.user.is_authenticated
         and selectors.is_staff_of(user=request.user, hospital=hospital),
     }
@@ -442,6 +472,7 @@ def moderate_review(request, slug: str, rating_id: int, action: str):
         )
     except PermissionDenied:
         raise Http404 from None
+    selectors.forget_reviews(hospital=hospital)  # the public page shows it at once
     messages.success(
         request, _("Review published.") if action == "publish" else _("Review hidden.")
     )

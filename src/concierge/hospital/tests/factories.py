@@ -1,5 +1,4 @@
 import factory
-from django.db.models import F
 
 from concierge.accounts.models import Membership, Organisation, User
 from concierge.hospital.models import Bed, BedStatus, Booking, Ward, WardKind
@@ -56,12 +55,12 @@ class BedFactory(factory.django.DjangoModelFactory):
     status = BedStatus.FREE
 
     @factory.post_generation
-    def ward_counters(obj, create, extracted, **kwargs):
-        # Services keep the ward's per-status counters; a bed made here must count too.
+    def kept_counts(obj, create, extracted, **kwargs):
+        # Services keep the ward's bed counts; a bed made here must count too.
         if create:
-            Ward.objects.filter(pk=obj.ward_id).update(
-                **{f"{obj.status}_count": F(f"{obj.status}_count") + 1}
-            )
+            from concierge.hospital.services import rebuild_bed_counts
+
+            rebuild_bed_counts(ward_ids=[obj.ward_id])
 
 
 def staff_of(hospital, role="staff"):

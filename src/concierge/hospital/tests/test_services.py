@@ -330,28 +330,6 @@ def test_transfer_to_an_occupied_bed_is_refused(ward, nurse):
     assert a.status == BedStatus.OCCUPIED
 
 
-def test_ward_counters_follow_every_movement(hospital, ward, nurse, family):
-    beds = BedFactory.create_batch(3, ward=ward)
-    booking = services.request_bed(user=family, organisation=hospital, **booking_kwargs())
-    stay = services.admit(user=nurse, booking=booking)
-    services.block_bed(user=nurse, bed=beds[2], reason="repair")
-    services.transfer(
-        user=nurse, stay=stay, to_bed=BedFactory(ward=WardFactory(organisation=hospital))
-    )
-    services.discharge(user=nurse, stay=stay)
-    from django.db.models import Count
-
-    from concierge.hospital.models import Bed, Ward
-
-    for w in Ward.objects.filter(organisation=hospital):
-        actual = dict(Bed.objects.filter(ward=w).values_list("status").annotate(Count("id")))
-        kept = {s: getattr(w, f"{s}_count") for s in BedStatus.values if getattr(w, f"{s}_count")}
-        assert kept == actual
-    services.recount_wards()
-    ward.refresh_from_db()
-    assert (ward.free_count, ward.housekeeping_count, ward.blocked_count) == (1, 1, 1)
-
-
 def test_deleting_a_hospital_with_history_is_refused_not_cascaded(hospital, ward, family):
     """Bookings and bed movements are history: the hospital cannot be deleted under them."""
     from django.db.models.deletion import ProtectedError
