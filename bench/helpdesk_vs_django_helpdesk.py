@@ -212,11 +212,10 @@ def concierge(n: int, repeat: int, numbers: list[int]) -> tuple[dict, str]:
     url = perf.database_url("sqlite", n, ARTICLES)
     perf.setup_django(url)
     from django.conf import settings
-    from django.core.management import call_command
     from django.test import Client
 
     assert not settings.DEBUG
-    call_command("migrate", verbosity=0)
+    perf.migrate()
     t0 = time.perf_counter()
     ctx = perf.build(n, ARTICLES, random.Random(42))
     gen = time.perf_counter() - t0 if ctx["gen_tickets"] is not None else None

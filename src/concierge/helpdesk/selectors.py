@@ -420,10 +420,18 @@ def held_reply_for(*, user, pk: int) -> HeldReply:
     return held
 
 
+SIMILAR_CANDIDATES = 40
+
+
 def similar_open_tickets(
     *, ticket: Ticket, threshold: float = 0.3, limit: int = 5
 ) -> list[tuple[Ticket, float]]:
-    """Open tickets of the same customer whose text is close (TF-IDF cosine ≥ threshold)."""
+    """Open tickets of the same customer whose text is close (TF-IDF cosine ≥ threshold).
+
+    Only the customer's SIMILAR_CANDIDATES most recent open tickets are compared: a duplicate
+    is raised close in time to its original, and the character n-gram model costs about 0.3 ms
+    of CPU per candidate on every agent ticket page (a customer with 150 open tickets made
+    the page miss its 150 ms budget at a million tickets)."""
     who = (
         Q(customer_id=ticket.customer_id)
         if ticket.customer_id
@@ -440,7 +448,7 @@ def similar_open_tickets(
             merged_into__isnull=True,
         )
         .exclude(pk=ticket.pk)
-        .order_by("-created_at")[:200]
+        .order_by("-created_at")[:SIMILAR_CANDIDATES]
     )
     if not others:
         return []
