@@ -396,7 +396,8 @@ def _bound(form_class, obj, payload: dict, **form_kwargs):
     current = form_class(instance=obj, **form_kwargs)
     data = {name: current[name].value() for name in current.fields}
     data = {k: v for k, v in data.items() if v is not None}
-    data.update({k: v for k, v in payload.items() if v is not None})
+    # an explicit null clears the field (a required one then answers 422)
+    data.update({k: "" if v is None else v for k, v in payload.items()})
     return form_class(data=data, instance=obj, **form_kwargs)
 
 

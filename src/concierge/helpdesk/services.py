@@ -1667,7 +1667,9 @@ def _check_unique(obj) -> None:
         return
     field_name, message = rule
     value = getattr(obj, field_name)
-    lookup = {"organisation_id": obj.organisation_id, f"{field_name}__iexact": value}
+    # names compare without case; dates and choices exactly (PostgreSQL has no UPPER(date))
+    op = "iexact" if isinstance(value, str) and field_name in ("name", "slug") else "exact"
+    lookup = {"organisation_id": obj.organisation_id, f"{field_name}__{op}": value}
     if type(obj).objects.filter(**lookup).exclude(pk=obj.pk).exists():
         raise ValidationError({field_name: message})
 

@@ -85,6 +85,12 @@ def test_manager_builds_routing_through_the_api(org, manager, agent, customer):
     r = send(c, "patch", f"{org.slug}/routing-rules/{r.json()['id']}", {"priority": "urgent"})
     assert r.status_code == 200 and r.json()["priority"] == "urgent"
     assert r.json()["keywords"] == "refund"  # a PATCH changes only what it sends
+    r = send(c, "patch", f"{org.slug}/queues/{queue_id}", {"manager": manager.pk})
+    assert r.json()["manager"] == manager.pk
+    r = send(c, "patch", f"{org.slug}/queues/{queue_id}", {"manager": None})
+    assert r.status_code == 200 and r.json()["manager"] is None
+    r = send(c, "patch", f"{org.slug}/queues/{queue_id}", {"name": None})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "name"
 
 
 def test_bad_input_is_422_with_the_field(org, manager, queue):
