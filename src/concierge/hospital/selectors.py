@@ -42,6 +42,7 @@ from concierge.feedback.models import Rating
 from concierge.feedback.selectors import RatingSummary, summarise
 from concierge.hospital.models import (
     ALL_BEDS,
+    FEATURE_FIELDS,
     Bed,
     BedCount,
     BedMovement,
@@ -141,7 +142,9 @@ def public_hospitals() -> QuerySet[Organisation]:
     return Organisation.objects.filter(kind=Organisation.Kind.HOSPITAL, is_public=True)
 
 
-def _expected_free_tomorrow(*, hospital_ids, ward_kind: str = "") -> dict[tuple[int, str], int]:
+def _expected_free_tomorrow(
+    *, hospital_ids, ward_kind: str = "", feature: str = ""
+) -> dict[tuple[int, str], int]:
     """Open stays whose expected discharge (staff's date, else the model's) is before the end of
     tomorrow — one query over the open stays only (partial unique index on open stays),
     grouped by hospital and ward type."""
@@ -155,6 +158,8 @@ def _expected_free_tomorrow(*, hospital_ids, ward_kind: str = "") -> dict[tuple[
     ).filter(expected__lt=end_of_tomorrow)
     if ward_kind:
         rows = rows.filter(bed__ward__kind=ward_kind)
+    if feature in Feature.values:  # only beds that have what the family needs
+        rows = rows.filter(**{f"bed__{FEATURE_FIELDS[Feature(feature)]}": True})
     rows = rows.values("organisation_id", "bed__ward__kind").annotate(n=Count("id")).order_by()
     return {(r["organisation_id"], r["bed__ward__kind"]): r["n"] for r in rows}
 
@@ -176,13 +181,15 @@ def hospital_ratings(*, hospital_ids=None) -> dict[int, tuple[float, int]]:
 FORECAST_SECONDS = 60
 
 
-def cached_expected_free_tomorrow(*, ward_kind: str = "") -> dict[tuple[int, str], int]:
+def cached_expected_free_tomorrow(
+    *, ward_kind: str = "", feature: str = ""
+) -> dict[tuple[int, str], int]:
     """`_expected_free_tomorrow` for every hospital, kept for a minute: a forecast from
     expected discharge dates, which a bed change moves by one patient at most."""
-    key = f"hospital:tomorrow:{timezone.localdate()}:{ward_kind}"
+    key = f"hospital:tomorrow:{timezone.localdate()}:{ward_kind}:{feature}"
     tomorrow = cache.get(key)
     if tomorrow is None:
-        tomorrow = _expected_free_tomorrow(hospital_ids=None, ward_kind=ward_kind)
+        tomorrow = _expected_free_tomorrow(hospital_ids=None, ward_kind=ward_kind, feature=feature)
         cache.set(key, tomorrow, FORECAST_SECONDS)
     return tomorrow
 
@@ -287,7 +294,7 @@ def availability(
         h.totals.add(ward)
     if hospitals:
         ratings = cached_hospital_ratings()
-        tomorrow = cached_expected_free_tomorrow(ward_kind=ward_kind)
+        tomorrow = cached_expected_free_tomorrow(ward_kind=ward_kind, feature=feature)
         for h in hospitals.values():
             h.wards.sort(key=lambda w: w.kind)
             h.rating, h.rating_count = ratings.get(h.id, (None, 0))

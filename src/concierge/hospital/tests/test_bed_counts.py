@@ -256,3 +256,23 @@ def test_counts_version_moves_with_every_change_and_rebuild(icu, nurse):
     services.rebuild_bed_counts()
     assert selectors.counts_version() > v1
     cache.clear()
+
+
+def test_tomorrow_forecast_follows_the_feature_filter(hospital, icu, nurse):
+    """Found looking at the page: with "ventilator" chosen, tomorrow's figure counted every
+    ICU patient, more beds than the filter shows."""
+    soon = timezone.now() + timedelta(hours=20)
+    for label in ("P1", "V1"):
+        services.admit(
+            user=nurse,
+            bed=bed(icu, label),
+            patient_name="Asha Rao",
+            patient_age=40,
+            patient_sex="F",
+            reason="Observation",
+            expected_discharge=soon,
+        )
+    (every,) = selectors.availability(use_cache=False)
+    (ventilator,) = selectors.availability(feature="ventilator", use_cache=False)
+    assert every.expected_free_tomorrow == 2
+    assert ventilator.expected_free_tomorrow == 1
