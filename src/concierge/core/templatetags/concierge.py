@@ -20,7 +20,7 @@ def chart(chart: Chart, chart_id: str):
 @register.simple_tag
 def field_classes(bound_field) -> str:
     widget = bound_field.field.widget.__class__.__name__
-    if widget in {"CheckboxInput"}:
+    if widget in {"CheckboxInput", "CheckboxSelectMultiple", "RadioSelect"}:
         return "form-check-input"
     if widget in {"Select", "SelectMultiple"}:
         return "form-select"
