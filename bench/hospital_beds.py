@@ -1,19 +1,23 @@
-"""Hospital beds benchmark: public dashboard time, live push latency, booking race.
+"""Hospital beds benchmark: public dashboard time, live push delay, booking race.
 
-    .venv/bin/python bench/hospital_beds.py            # the issue's targets
+    .venv/bin/python bench/hospital_beds.py            # the issue's sizes, SQLite under var/
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_hospital \
+        .venv/bin/python bench/hospital_beds.py        # the same on PostgreSQL
     .venv/bin/python bench/hospital_beds.py --quick    # small and fast
+    … --part build|dashboard|push|race                 # one step
 
-1. Builds a SQLite database with N hospitals, M beds and Y years of bed movements (kept between
-   runs in $CONCIERGE_BENCH_DIR or the temp folder; --rebuild makes a fresh one).
-2. Public dashboard: server time of GET /hospital/ and /api/hospital/availability through the
-   whole Django stack (middleware, aggregate query, template), with the cache cleared before
-   every request (cold) and as served (warm). Target p95 ≤ 100 ms.
-3. Live push: a real uvicorn server and a `websockets` client on /ws/hospital/beds/; a bed
-   status change is made over the API and the time until the socket hears of it is measured.
+1. Data: 200 hospitals, 50,000 beds and 5 years of stays, bed movements (hold → admit →
+   discharge → cleaned) and reviews, generated set-based inside the database; reused on the
+   next run (delete the SQLite file under var/, or recreate the database, to rebuild).
+2. Dashboard: server time (CPU and wall, p50/p95) of every filter and sort of /hospital/, the
+   htmx fragment, a hospital page and /api/hospital/availability through the whole Django
+   stack — warm, right after a bed change, and with the cache emptied. Target p95 ≤ 100 ms.
+3. Live push: a real uvicorn server and `manage.py db_worker`; a `websockets` client on
+   /ws/hospital/beds/ hears staff changes over the API and holds expired by the worker — with
+   Redis (when it answers) and with the in-memory layer, where the next poll must show it.
    Target ≤ 1 s.
-4. Booking race: R concurrent requests for K free beds (threads on the service layer) must give
-   exactly K holds — on SQLite and, when reachable, on PostgreSQL (database
-   concierge_bench_hospital on $BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432).
+4. Booking race: 500 concurrent requests for 10 free beds (threads on the service layer) must
+   give exactly 10 holds — on whichever engine the run uses.
 """
 
 from __future__ import annotations
@@ -24,15 +28,11 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(
-    os.environ.get("CONCIERGE_SHARED_DATA", REPO.parent / "shared" / "data")
-)  # not used: synthetic data
 CITIES = [
     ("Chennai", "Chennai"),
     ("Bengaluru", "Bengaluru Urban"),
@@ -64,16 +64,6 @@ WARD_MIX = [
     ("paediatric", 0.12),
     ("isolation", 0.08),
 ]
-
-
-def bench_dir() -> Path:
-    path = Path(
-        os.environ.get(
-            "CONCIERGE_BENCH_DIR", Path(tempfile.gettempdir()) / "concierge-bench-hospital"
-        )
-    )
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def setup_django(database_url: str) -> None:
@@ -1046,11 +1036,14 @@ def prepare(*, hospitals: int, beds: int, years: float, rebuild: bool) -> tuple[
     have = Organisation.objects.filter(slug__startswith="bench-").count()
     have_beds = Bed.objects.filter(organisation__slug__startswith="bench-").count()
     t0 = time.perf_counter()
-    fresh = rebuild or have != hospitals or have_beds != beds
+    has_history = Stay.objects.filter(organisation__slug="bench-000").exists()
+    fresh = rebuild or have != hospitals or have_beds != beds or not has_history
     if fresh and have:
         sys.exit(
-            "The bench database holds other data; drop it (or pass another --database-url)."
-            f" Found {have} bench hospitals with {have_beds} beds."
+            "The bench database holds other or unfinished data (a load stopped before it"
+            " committed leaves beds without history): delete the SQLite file under var/ or"
+            f" drop and create the PostgreSQL database. Found {have} bench hospitals with"
+            f" {have_beds} beds{'' if has_history else ' and no history'}."
         )
     if fresh:
         print(f"building {hospitals} hospitals, {beds:,} beds, {years:g} years …", flush=True)
@@ -1077,7 +1070,7 @@ def prepare(*, hospitals: int, beds: int, years: float, rebuild: bool) -> tuple[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--rebuild", action="store_true", help="refuse to reuse existing data")
     parser.add_argument(
         "--part", default="all", choices=["all", "build", "dashboard", "push", "race"]
     )
