@@ -132,25 +132,13 @@ def search(
             cursor.execute(sql, params)
             return [Hit(row[0], -float(row[1]), _safe_snippet(row[2])) for row in cursor]
     if connection.vendor == "postgresql":
-        config = PG_CONFIG.get(language, "simple")
-        # each word becomes a prefix lexeme; OR-ed, ranked by cover density
-        # Keep letters, digits and combining marks: Devanagari and Tamil vowel signs are
-        # marks (not \w), and dropping them would turn "रिफ़ंड" into another word.
-        lexemes = [_lexeme(w) for w in words]
-        tsquery = " | ".join(f"{x}:*" for x in lexemes if x)
-        if not tsquery:
-            return []
-        sql = (
-            "SELECT t.id, ts_rank_cd(t.search, q) AS rank, "
-            f"ts_headline('{config}', t.body, q, 'StartSel={_MARK_OPEN}, StopSel={_MARK_CLOSE}, "
-            "MaxWords=25, MinWords=8') "
-            f"FROM helpdesk_articletranslation t JOIN helpdesk_article a ON a.id = t.article_id, "
-            f"to_tsquery('{config}', %s) q "
-            f"WHERE t.search @@ q AND {base_filter} ORDER BY rank DESC LIMIT %s"
+        return _pg_search(
+            words,
+            language=language,
+            base_filter=base_filter,
+            params_filter=params_filter,
+            limit=limit,
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [tsquery, *params_filter, limit])
-            return [Hit(row[0], float(row[1]), _safe_snippet(row[2])) for row in cursor]
     return _like_search(
         organisation_id=organisation_id,
         language=language,
@@ -158,6 +146,47 @@ def search(
         words=words,
         limit=limit,
     )
+
+
+# PostgreSQL ranks at most this many matching translations. A query whose words appear in most
+# of a large knowledge base would otherwise rank every article (90 ms at 10,000 articles).
+PG_RANK_CANDIDATES = 300
+
+
+def _pg_search(words, *, language, base_filter, params_filter, limit) -> list[Hit]:
+    """All words first (the best answers contain every word), then any word to fill up.
+
+    Each pass ranks a bounded set of candidates, so the cost does not grow with the number of
+    matching articles; the all-words pass keeps the best answers inside that set."""
+    config = PG_CONFIG.get(language, "simple")
+    # Keep letters, digits and combining marks: Devanagari and Tamil vowel signs are
+    # marks (not \w), and dropping them would turn "रिफ़ंड" into another word.
+    lexemes = [f"{x}:*" for x in (_lexeme(w) for w in words) if x]
+    if not lexemes:
+        return []
+    hits: list[Hit] = []
+    operators = [" & ", " | "] if len(lexemes) > 1 else [" | "]
+    for operator in operators:
+        seen = [hit.translation_id for hit in hits]
+        exclude = "AND t.id <> ALL(%s)" if seen else ""
+        sql = (
+            "SELECT t.id, ts_rank_cd(t.search, q) AS rank, "
+            f"ts_headline('{config}', t.body, q, 'StartSel={_MARK_OPEN}, StopSel={_MARK_CLOSE}, "
+            "MaxWords=25, MinWords=8') "
+            "FROM (SELECT t.id FROM helpdesk_articletranslation t "
+            "JOIN helpdesk_article a ON a.id = t.article_id "
+            f"WHERE t.search @@ to_tsquery('{config}', %s) AND {base_filter} {exclude} LIMIT %s) c "
+            f"JOIN helpdesk_articletranslation t ON t.id = c.id, to_tsquery('{config}', %s) q "
+            "ORDER BY rank DESC LIMIT %s"
+        )
+        tsquery = operator.join(lexemes)
+        params = [tsquery, *params_filter, *([seen] if seen else []), PG_RANK_CANDIDATES]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, tsquery, limit - len(hits)])
+            hits += [Hit(row[0], float(row[1]), _safe_snippet(row[2])) for row in cursor]
+        if len(hits) >= limit:
+            break
+    return hits
 
 
 def _like_search(*, organisation_id, language, visibilities, words, limit) -> list[Hit]:

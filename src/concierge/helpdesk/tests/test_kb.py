@@ -188,3 +188,22 @@ def test_related_articles(kb, org):
     related = selectors.related_articles(article=kb["a"], language="en")
     assert "return-policy" in [h.article.slug for h in related]
     assert kb["a"].slug not in [h.article.slug for h in related]
+
+
+def test_article_with_every_word_wins_even_when_ranking_is_bounded(kb, org, monkeypatch):
+    from concierge.helpdesk import fts
+
+    editor = kb["editor"]
+    for n in range(6):  # many articles match one word of the query
+        services.save_article(
+            actor=editor,
+            organisation=org,
+            slug=f"door-{n}",
+            title=f"Door hinge {n}",
+            body="The door closes softly.",
+            status=Article.Status.PUBLISHED,
+        )
+    monkeypatch.setattr(fts, "PG_RANK_CANDIDATES", 3)
+    hits = selectors.search_articles(organisation=org, query="door water tap", language="en")
+    assert hits[0].title == "Washing machine does not start"
+    assert len({h.article.slug for h in hits}) == len(hits) > 1
