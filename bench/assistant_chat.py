@@ -312,6 +312,9 @@ def main() -> None:
             print(f"{name:<{width}}  {value:>32}")
         if stats["errors"]:
             print("\nfirst errors:", *sorted(set(stats["errors"]))[:5], sep="\n  ")
+            log = (Path(tmp) / "server.log").read_text(errors="replace").splitlines()
+            problems = [line for line in log if "Error" in line or "Exception" in line]
+            print("server log, last problems:", *problems[-8:], sep="\n  ")
         if lat:
             print(f"\nmean {statistics.fmean(lat) * 1000:.1f} ms over {len(lat)} answers")
         met = not stats["errors"] and lat and pct(lat, 95) <= 200 and len(lat) == asked

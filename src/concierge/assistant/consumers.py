@@ -9,6 +9,7 @@ status}, ``error`` {detail, field?}.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
@@ -78,6 +79,12 @@ def close_chat_connection() -> None:
 
 def _close_connection() -> None:
     connection.close()  # `connection` is per thread: this is the chat thread's
+
+
+#: Channel-layer calls of visitor sockets at once. redis-py's asyncio pool refuses (rather than
+#: waits for) a 101st connection, and 300 chats opening together made channels-redis's
+#: group_add fail ("Too many connections") and drop sockets; queueing them here avoids that.
+LAYER_CALLS = asyncio.Semaphore(50)
 
 
 def _headers(scope) -> dict[str, str]:
@@ -203,8 +210,14 @@ class VisitorChatConsumer(ConciergeConsumer):
             )
             return
         self.joined.append(services.conversation_group(self.conversation.pk))
-        await self.channel_layer.group_add(self.joined[-1], self.channel_name)
+        async with LAYER_CALLS:
+            await self.channel_layer.group_add(self.joined[-1], self.channel_name)
         await self.send_json(hello)
+
+    async def disconnect(self, code) -> None:
+        for group in getattr(self, "joined", []):
+            async with LAYER_CALLS:
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     def _open(self, content) -> dict | None:
         key = str(content.get("key") or "")[:64]
