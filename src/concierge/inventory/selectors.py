@@ -632,7 +632,13 @@ def reorder_suggestions(*, user, store: Store) -> list[Suggestion]:
             daily = daily_demand(item=item, store=store)
             if daily > 0:
                 qty = min(qty, max(daily * Decimal(item.shelf_life_days) - position, Decimal(1)))
-        need = max(qty, point - position + 1)
+        if plan is not None:
+            # The plan's quantity is already rounded to the pack and capped by shelf life.
+            if plan.order_quantity <= 0:
+                continue
+            quantity = plan.order_quantity
+        else:
+            quantity = _round_to_pack(max(qty, point - position + 1), item)
         out.append(
             Suggestion(
                 item=item,
@@ -641,7 +647,7 @@ def reorder_suggestions(*, user, store: Store) -> list[Suggestion]:
                 on_order=pending.get(item.pk, ZERO),
                 in_transit=rule.in_transit,
                 reorder_point=point,
-                quantity=_round_to_pack(need, item),
+                quantity=quantity,
                 source=source,
             )
         )

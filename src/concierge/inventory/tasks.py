@@ -30,32 +30,8 @@ def daily_stock_scan() -> int:
 
 @task
 def forecast_stores(store_ids: list[int] | None = None, progress_id: int | None = None) -> int:
-    from concierge.core.services import finish_progress, report_progress
-
-    stores = list(Store.objects.filter(pk__in=store_ids) if store_ids else Store.objects.all())
-    total = 0
-    try:
-        for n, store in enumerate(stores, start=1):
-
-            def step(done, of, n=n, store=store):
-                if progress_id:
-                    report_progress(
-                        progress_id,
-                        done=n - 1,
-                        total=len(stores),
-                        message=f"{store.name}: {done}/{of} items",
-                    )
-
-            total += forecast_link.forecast_store(store=store, progress=step)
-            if progress_id:
-                report_progress(progress_id, done=n, total=len(stores))
-    except Exception as exc:
-        if progress_id:
-            finish_progress(progress_id, error=f"{type(exc).__name__}: {exc}")
-        raise
-    if progress_id:
-        finish_progress(progress_id, result={"series": total})
-    return total
+    """Forecast every item × store series of the given stores (all when None) in one engine run."""
+    return forecast_link.run_nightly(store_ids=store_ids, progress_id=progress_id)
 
 
 @cron("15 2 * * *")

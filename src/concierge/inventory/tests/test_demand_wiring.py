@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from concierge.core.services import start_progress
-from concierge.inventory import forecast_link, forecasting, selectors
+from concierge.inventory import forecast_link, forecasting, selectors, tasks
 from concierge.inventory.forecasting.ordering import reorder_point
 from concierge.inventory.models import DemandForecast, ItemStock, Movement
 from concierge.inventory.tests.factories import ItemFactory, ReorderRuleFactory
@@ -117,6 +117,11 @@ def test_perishable_plan_never_orders_more_than_sells_before_expiry(shop):
         ]
     )
     assert 0 < plan.order_quantity <= sells
+    shop.store.use_forecast = True
+    shop.store.save()
+    [suggestion] = selectors.reorder_suggestions(user=shop.manager, store=shop.store)
+    # the suggestion takes the capped plan as it is; no rounding pushes it past the cap
+    assert suggestion.quantity == plan.order_quantity
 
 
 def test_nightly_run_forecasts_every_store_in_one_engine_run(shop, monkeypatch):
@@ -151,7 +156,8 @@ def test_nightly_run_forecasts_every_store_in_one_engine_run(shop, monkeypatch):
 
     monkeypatch.setattr(forecasting, "forecast", counted)
     progress = start_progress(owner=shop.manager, kind="inventory.forecast", label="nightly")
-    assert forecast_link.run_nightly(progress_id=progress.pk) == 6
+    # the task the scheduler and the "forecast now" button enqueue
+    assert tasks.forecast_stores.call(None, progress.pk) == 6
     assert calls == [6]
     for store in (shop.store, shop.other_store):
         for item in items:
