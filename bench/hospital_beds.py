@@ -412,7 +412,8 @@ def finish_build(*, log=print) -> None:
         t1 = time.perf_counter()
         now = timezone.now()
         bench = "organisation_id IN (SELECT id FROM accounts_organisation WHERE slug LIKE %s)"
-        cleaned_at = Sql(connection).shift("s.discharged_at", "(1800 + (s.id * 7919) % 9000)")
+        # "%%": this statement has parameters, so a literal % is doubled (both engines).
+        cleaned_at = Sql(connection).shift("s.discharged_at", "(1800 + (s.id * 7919) %% 9000)")
         with transaction.atomic(), connection.cursor() as cur:
             # Patients still in: their open stay (partial index on open stays).
             cur.execute(
