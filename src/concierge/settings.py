@@ -137,7 +137,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CACHE_PREFIX", "cg")},
+            "CONFIG": {
+                # redis-py's default 5 s socket timeout equals channels-redis' 5 s wait for new
+                # messages, so idle sockets sometimes timed out and dropped under load.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": os.environ.get("CACHE_PREFIX", "cg"),
+            },
         }
     }
 else:
@@ -322,4 +327,4 @@ if TESTING:
         _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
         _test_redis = f"{REDIS_URL.rsplit('/', 1)[0]}/{1 + _worker % 15}"
         CACHES["default"]["LOCATION"] = _test_redis
-        CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [_test_redis]
+        CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["address"] = _test_redis
