@@ -31,6 +31,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from _measure import BackendCpu
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -407,20 +409,10 @@ class ServerClock:
     time mostly measures the wait for a core; CPU time measures the work."""
 
     def __init__(self) -> None:
-        from django.db import connection
-
-        self.backend_stat: Path | None = None
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                pid = cursor.fetchone()[0]
-            stat = Path(f"/proc/{pid}/schedstat")
-            self.backend_stat = stat if stat.exists() else None
+        self.backend = BackendCpu()
 
     def _backend_ns(self) -> int:
-        if self.backend_stat is None:
-            return 0
-        return int(self.backend_stat.read_text().split()[0])
+        return round(self.backend.seconds() * 1e9)
 
     def run(self, fn, repeat: int) -> dict[str, list[float]]:
         wall, cpu = [], []

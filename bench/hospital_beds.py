@@ -32,6 +32,8 @@ import threading
 import time
 from pathlib import Path
 
+from _measure import BackendCpu
+
 REPO = Path(__file__).resolve().parents[1]
 CITIES = [
     ("Chennai", "Chennai"),
@@ -550,30 +552,6 @@ CASES = [
 ]
 
 
-class DbCpu:
-    """CPU the database spends for us: nothing extra on SQLite (it runs in this process, so
-    process CPU has it); on PostgreSQL the backend process's utime+stime from /proc (same
-    machine; 10 ms ticks, so reported as a mean per request)."""
-
-    def __init__(self):
-        from django.db import connection
-
-        self.path = None
-        connection.ensure_connection()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_backend_pid()")
-                pid = cur.fetchone()[0]
-            path = Path(f"/proc/{pid}/stat")
-            self.path = path if path.exists() else None
-
-    def seconds(self) -> float:
-        if self.path is None:
-            return 0.0
-        fields = self.path.read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def measure_dashboard(*, requests: int) -> dict:
     """Each case through the whole Django stack (test client: middleware, view, selectors,
     template) in three states: warm (as served), after a bed change (the counts' cache key has
@@ -589,7 +567,7 @@ def measure_dashboard(*, requests: int) -> dict:
     client = Client()
     staff = User.objects.get(email="bench-staff@example.org")
     toggled = Bed.objects.filter(organisation__slug="bench-003", status="free").first()
-    db_cpu = DbCpu()
+    db_cpu = BackendCpu()
 
     def change_a_bed() -> None:
         bed = Bed.objects.get(pk=toggled.pk)

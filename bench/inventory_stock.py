@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from _measure import BackendCpu
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -272,30 +273,12 @@ def _insert(connection, rows, table="inventory_movement", columns=MOVEMENT_COLUM
     raw.execute("COMMIT")
 
 
-def backend_cpu(connection) -> float:
-    """CPU seconds used so far by this connection's PostgreSQL server process (read from
-    /proc when the server runs on this machine; 0.0 for SQLite or when it cannot be read).
-    The kernel counts in ticks of 10 ms, so only sums over many samples are meaningful."""
-    if connection.vendor != "postgresql":
-        return 0.0
-    connection.ensure_connection()
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_backend_pid()")
-        pid = cur.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def pct(values, p):
     values = sorted(values)
     return values[min(int(len(values) * p / 100), len(values) - 1)]
 
 
 def measure(*, org, samples: int, out) -> list[tuple]:
-    from django.db import connection
     from django.test import Client
 
     from concierge.accounts.models import User
@@ -311,17 +294,18 @@ def measure(*, org, samples: int, out) -> list[tuple]:
     rng = random.Random(3)
     pages = max(len(items) // 50, 1)
     results = []
+    backend_cpu = BackendCpu()
 
     def timed(label, fn, n, target):
         fn()  # warm up
         times, cpu = [], []
-        server = backend_cpu(connection)
+        server = backend_cpu.seconds()
         for _ in range(n):
             t, c = time.perf_counter(), time.process_time()
             fn()
             cpu.append((time.process_time() - c) * 1000)
             times.append((time.perf_counter() - t) * 1000)
-        server = (backend_cpu(connection) - server) * 1000 / n
+        server = (backend_cpu.seconds() - server) * 1000 / n
         results.append(
             (
                 label,
@@ -364,10 +348,10 @@ def measure(*, org, samples: int, out) -> list[tuple]:
     timed("item page", item_page, samples, 150)
     timed("post a 10-line sale (service)", sale, samples, 50)
     timed("  … with the unusual-quantity check", lambda: sale(confirm=False), samples, 50)
-    t, c, server = time.perf_counter(), time.process_time(), backend_cpu(connection)
+    t, c, server = time.perf_counter(), time.process_time(), backend_cpu.seconds()
     report = ledger.check()
     check_s, check_cpu = time.perf_counter() - t, time.process_time() - c
-    check_server = backend_cpu(connection) - server
+    check_server = backend_cpu.seconds() - server
     assert report.ok, (report.level_diffs[:5], report.stock_diffs[:5])
     out(
         f"rebuild check: {report.levels_checked:,} ledger groups, "
