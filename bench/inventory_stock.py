@@ -9,7 +9,9 @@ the stock-on-hand list (random pages and a search) and of the item page; the tim
     .venv/bin/python bench/inventory_stock.py [--quick] [--db sqlite|postgres] [--keep]
 
 Own databases, reused between runs: var/bench_inventory.sqlite3 in the repository, or
-postgres://postgres@127.0.0.1:5432/bench_inventory (BENCH_DATABASE_URL overrides).
+postgres://postgres@127.0.0.1:5432/bench_inventory (BENCH_DATABASE_URL overrides). `--quick`
+uses its own (var/bench_inventory_quick.sqlite3, bench_inventory_quick), so a quick run never
+regenerates — and so destroys — the full data.
 `--build-only` generates the data and stops. Each figure is given as wall time and as the
 process's CPU time (the server's own work, which other load on the machine does not inflate;
 PostgreSQL's server process is not counted in it).
@@ -37,6 +39,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 SQLITE_URL = "sqlite:///" + str(ROOT / "var" / "bench_inventory.sqlite3")
 PG_URL = "postgres://postgres@127.0.0.1:5432/bench_inventory"
+QUICK_SUFFIX = "_quick"
+
+
+def database_url(*, db: str, quick: bool) -> str:
+    """The bench database: BENCH_DATABASE_URL, else the full or the quick run's own."""
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    if db == "postgres":
+        return PG_URL + (QUICK_SUFFIX if quick else "")
+    if quick:
+        return SQLITE_URL.replace(".sqlite3", QUICK_SUFFIX + ".sqlite3")
+    return SQLITE_URL
+
+
 MOVEMENT_COLUMNS = (
     "organisation_id",
     "store_id",
@@ -385,7 +401,7 @@ def main() -> int:
     stores = args.stores or (5 if args.quick else 20)
     movements = args.movements or (100_000 if args.quick else 10_000_000)
     samples = args.samples or (20 if args.quick else 60)
-    url = os.environ.get("BENCH_DATABASE_URL") or (PG_URL if args.db == "postgres" else SQLITE_URL)
+    url = database_url(db=args.db, quick=args.quick)
     if url.startswith("sqlite"):
         (ROOT / "var").mkdir(exist_ok=True)
     if url.startswith("postgres"):
