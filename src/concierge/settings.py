@@ -104,6 +104,9 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'concierge.sqlite3'}")
+if "DATABASE_URL" not in os.environ:
+    # The default database lives under var/: a command run before `make setup` must open it.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 # Connections close after each request by default; a PostgreSQL deployment behind a pooler or
 # with few workers may keep them (seconds) to save the connection set-up per request.
 DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", "0"))
