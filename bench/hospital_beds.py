@@ -156,82 +156,142 @@ def _drop_indexes(connection, tables: list[str]) -> list[str]:
     return saved
 
 
+PROGRESS = "bench_hospital_build"  # one row per committed batch of hospitals (batch -1: setup)
+BATCH_HOSPITALS = 10
+
+
+def _progress(connection) -> dict[int, tuple]:
+    """{batch: (now_epoch, stays, movements, reviews)} of the batches already committed."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"CREATE TABLE IF NOT EXISTS {PROGRESS} (batch integer PRIMARY KEY,"
+            " now_epoch double precision NOT NULL, stays bigint NOT NULL DEFAULT 0,"
+            " movements bigint NOT NULL DEFAULT 0, reviews bigint NOT NULL DEFAULT 0,"
+            " seconds double precision NOT NULL DEFAULT 0)"
+        )
+        cur.execute(f"SELECT batch, now_epoch, stays, movements, reviews FROM {PROGRESS}")
+        return {row[0]: row[1:] for row in cur.fetchall()}
+
+
+def build_state(connection, *, hospitals: int) -> str:
+    """ "none" (nothing built), "partial" (resumable), "done", or "foreign" (bench rows
+    without a progress table: an old single-transaction build; start from an empty database)."""
+    from concierge.accounts.models import Organisation
+
+    done = _progress(connection)
+    have = Organisation.objects.filter(slug__startswith="bench-").exists()
+    if not done:
+        return "foreign" if have else "none"
+    batches = -(-hospitals // BATCH_HOSPITALS)
+    return "done" if all(b in done for b in range(batches)) else "partial"
+
+
+def _build_structure(*, hospitals: int, beds: int, now_dt, log) -> None:
+    """Hospitals, wards, beds and families through the ORM, with the setup row, in one
+    transaction (seconds)."""
+    from django.db import connection, transaction
+
+    from concierge.accounts.models import Organisation, User
+    from concierge.hospital.models import Bed, Ward
+
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        Organisation.objects.bulk_create(
+            [
+                Organisation(
+                    kind="hospital",
+                    name=f"Bench Hospital {i:03d}",
+                    slug=f"bench-{i:03d}",
+                    city=CITIES[i % len(CITIES)][0],
+                    district=CITIES[i % len(CITIES)][1],
+                    is_public=True,
+                    phone="+91 00 0000 0000",
+                )
+                for i in range(hospitals)
+            ]
+        )
+        orgs = list(Organisation.objects.filter(slug__startswith="bench-").order_by("pk"))
+        per_hospital = beds // hospitals
+        Ward.objects.bulk_create(
+            [
+                Ward(organisation=org, name=f"{kind.title()} ward", kind=kind)
+                for org in orgs
+                for kind, _share in WARD_MIX
+            ]
+        )
+        by_org: dict[int, dict[str, Ward]] = {}
+        for w in Ward.objects.filter(organisation__in=orgs):
+            by_org.setdefault(w.organisation_id, {})[w.kind] = w
+        new_beds = []
+        for org in orgs:
+            n_left = per_hospital
+            for kind, share in WARD_MIX:
+                n = n_left if kind == WARD_MIX[-1][0] else int(round(per_hospital * share))
+                n_left -= n
+                for j in range(n):
+                    new_beds.append(
+                        Bed(
+                            organisation_id=org.pk,
+                            ward=by_org[org.pk][kind],
+                            label=f"{kind[:1].upper()}{j:04d}",
+                            has_oxygen=kind in ("icu", "hdu", "isolation") or j % 2 == 0,
+                            has_ventilator=kind == "icu" and j % 2 == 0,
+                            is_isolation=kind == "isolation",
+                            is_paediatric=kind == "paediatric",
+                            status_changed_at=now_dt,
+                        )
+                    )
+        Bed.objects.bulk_create(new_beds, batch_size=5000)
+        User.objects.bulk_create(
+            [User(email=f"bench-family-{i}@example.org", password="!") for i in range(FAMILIES)]
+        )
+        with connection.cursor() as cur:
+            cur.execute(
+                f"INSERT INTO {PROGRESS} (batch, now_epoch) VALUES (-1, {now_dt.timestamp()!r})"
+            )
+    log(f"  {len(new_beds):,} beds in {time.perf_counter() - t0:.0f} s")
+
+
 def build(*, hospitals: int, beds: int, years: float, log=print) -> dict:
     """Hospitals, wards and beds through the ORM; then `years` of stays and bed movements
-    generated set-based inside the database (INSERT … SELECT), as a data migration would:
+    generated set-based inside the database (INSERT … SELECT), as a data migration would,
+    one committed transaction per batch of BATCH_HOSPITALS hospitals (a row in the progress
+    table `bench_hospital_build` per batch): stopped at any point, the next run goes on with
+    the first batch not committed. "Now" is fixed at the first run, so the batches agree.
 
-    each bed cycles admit → discharge → cleaned → idle → admit …; its cycle length follows the
+    Each bed cycles admit → discharge → cleaned → idle → admit …; its cycle length follows the
     ward type's mean length of stay (general 5 days, ICU 3.5, maternity 2.5, isolation 7…)
     with ±30 % per bed; within each cycle the arrival, the stay and the cleaning time vary
     (pseudo-random from bed and cycle, so a rerun makes the same data). One admission in five
     came through a family's booking hold (hold → admit), and some of those families left a
     review. Movements are derived from the stays, so stays, movements and each bed's current
-    status agree; the stay still open at "now" is the bed's patient."""
+    status agree; the stay still open at "now" is the bed's patient. The secondary indexes of
+    stays, movements and ratings are dropped for the load and made again at the end."""
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection, transaction
     from django.utils import timezone
 
     from concierge.accounts.models import Organisation, User
-    from concierge.hospital.models import Bed, Booking, Stay, Ward
+    from concierge.hospital.models import Stay
 
-    now_dt = timezone.now()
-    now = now_dt.timestamp()
-    start = now - years * 365.25 * 86400
     sql = Sql(connection)
     pg = sql.pg
-    t0 = time.perf_counter()
-    Organisation.objects.bulk_create(
-        [
-            Organisation(
-                kind="hospital",
-                name=f"Bench Hospital {i:03d}",
-                slug=f"bench-{i:03d}",
-                city=CITIES[i % len(CITIES)][0],
-                district=CITIES[i % len(CITIES)][1],
-                is_public=True,
-                phone="+91 00 0000 0000",
-            )
-            for i in range(hospitals)
-        ]
-    )
-    orgs = list(Organisation.objects.filter(slug__startswith="bench-").order_by("pk"))
-    per_hospital = beds // hospitals
-    Ward.objects.bulk_create(
-        [
-            Ward(organisation=org, name=f"{kind.title()} ward", kind=kind)
-            for org in orgs
-            for kind, _share in WARD_MIX
-        ]
-    )
-    by_org: dict[int, dict[str, Ward]] = {}
-    for w in Ward.objects.filter(organisation__in=orgs):
-        by_org.setdefault(w.organisation_id, {})[w.kind] = w
-    new_beds = []
-    for org in orgs:
-        n_left = per_hospital
-        for kind, share in WARD_MIX:
-            n = n_left if kind == WARD_MIX[-1][0] else int(round(per_hospital * share))
-            n_left -= n
-            for j in range(n):
-                new_beds.append(
-                    Bed(
-                        organisation_id=org.pk,
-                        ward=by_org[org.pk][kind],
-                        label=f"{kind[:1].upper()}{j:04d}",
-                        has_oxygen=kind in ("icu", "hdu", "isolation") or j % 2 == 0,
-                        has_ventilator=kind == "icu" and j % 2 == 0,
-                        is_isolation=kind == "isolation",
-                        is_paediatric=kind == "paediatric",
-                        status_changed_at=now_dt,
-                    )
-                )
-    Bed.objects.bulk_create(new_beds, batch_size=5000)
-    User.objects.bulk_create(
-        [User(email=f"bench-family-{i}@example.org", password="!") for i in range(FAMILIES)]
+    done = _progress(connection)
+    if -1 not in done:
+        _build_structure(hospitals=hospitals, beds=beds, now_dt=timezone.now(), log=log)
+        done = _progress(connection)
+    now = done[-1][0]
+    start = now - years * 365.25 * 86400
+    orgs = list(
+        Organisation.objects.filter(slug__startswith="bench-")
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     first_family = User.objects.filter(email="bench-family-0@example.org").get().pk
     stay_type = ContentType.objects.get_for_model(Stay).pk
-    log(f"  {len(new_beds):,} beds in {time.perf_counter() - t0:.0f} s")
+    if not pg:
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA cache_size = -262144")  # 256 MB for the load
 
     # Cycle length per bed in days, and two pseudo-random numbers in [0, 1) per (bed, cycle).
     los_case = " ".join(f"WHEN '{k}' THEN {d}" for k, d in MEAN_LOS_DAYS.items())
@@ -246,120 +306,150 @@ def build(*, hospitals: int, beds: int, years: float, log=print) -> dict:
     max_cycles = int(years * 365.25 / (min(MEAN_LOS_DAYS.values()) / SLOT_FILL * 0.7)) + 2
     params = {"start": sql.epoch_days(start)}
     now_sql = sql.at(str((now - start) / 86400)).format(**params)
-    tables = ["hospital_bedmovement", "hospital_stay", "feedback_rating"]
-    with transaction.atomic(), connection.cursor() as cur:
-        index_sql = _drop_indexes(connection, tables)
-        if pg:
-            cur.execute("SET LOCAL session_replication_role = replica")  # no FK triggers
-        else:
-            cur.execute("PRAGMA defer_foreign_keys = ON")
+    clean = "(1800 + (s.id * 7919) % 9000)"  # 30 min to 3 h of cleaning
+    cleaned_at = sql.shift("s.discharged_at", clean)
+    movement_kinds = (
+        (
+            "hold",
+            sql.shift("s.admitted_at", "-3600 - (s.id % 3600)"),
+            "'free'",
+            "reserved",
+            "NULL",
+            "s.requester_id IS NOT NULL",
+        ),
+        (
+            "admit",
+            "s.admitted_at",
+            "CASE WHEN s.requester_id IS NULL THEN 'free' ELSE 'reserved' END",
+            "occupied",
+            "s.id",
+            "1 = 1",
+        ),
+        (
+            "discharge",
+            "s.discharged_at",
+            "'occupied'",
+            "housekeeping",
+            "s.id",
+            "s.discharged_at IS NOT NULL",
+        ),  # fmt: skip
+        (
+            "cleaned",
+            cleaned_at,
+            "'housekeeping'",
+            "free",
+            "NULL",
+            f"s.discharged_at IS NOT NULL AND {cleaned_at} <= {now_sql}",
+        ),
+    )
+    batches = [orgs[i : i + BATCH_HOSPITALS] for i in range(0, len(orgs), BATCH_HOSPITALS)]
+    todo = [n for n in range(len(batches)) if n not in done]
+    if todo:
+        index_sql = _drop_indexes(connection, ["hospital_bedmovement", "hospital_stay",
+                                               "feedback_rating"])  # fmt: skip
+        if index_sql:
+            log(f"  dropped {len(index_sql)} secondary indexes for the load")
+    t_all = time.perf_counter()
+    for step, n in enumerate(todo):
+        lo, hi = batches[n][0], batches[n][-1]
         t1 = time.perf_counter()
-        cur.execute(
-            "INSERT INTO hospital_stay (organisation_id, bed_id, patient_name, patient_age,"
-            " patient_sex, reason, admitted_at, predicted_discharge_at, discharged_at,"
-            " discharge_note, requester_id)"
-            " SELECT b.organisation_id, b.id,"
-            " CASE (b.id + k.n) % 5 WHEN 0 THEN 'Lakshmi Devi' WHEN 1 THEN 'Ravi Kumar'"
-            "  WHEN 2 THEN 'Anita Sharma' WHEN 3 THEN 'Mohammed Irfan' ELSE 'Priya Nair' END,"
-            " 1 + (b.id * 31 + k.n * 17) % 89,"
-            " CASE WHEN (b.id + k.n) % 2 = 0 THEN 'F' ELSE 'M' END,"
-            " CASE (b.id * 3 + k.n) % 6 WHEN 0 THEN 'Pneumonia' WHEN 1 THEN 'Fracture'"
-            "  WHEN 2 THEN 'Dengue fever' WHEN 3 THEN 'Delivery' WHEN 4 THEN 'Chest pain'"
-            "  ELSE 'Surgery' END, "
-            + sql.at(f"{arrive} * {cycle}").format(**params)
-            + ", CASE WHEN "
-            + sql.at(f"{leave} * {cycle}").format(**params)
-            + f" > {now_sql} THEN "
-            + sql.at(f"({leave} + 0.1 * ({r2} - 0.5)) * {cycle}").format(**params)
-            + " END, CASE WHEN "
-            + sql.at(f"{leave} * {cycle}").format(**params)
-            + f" <= {now_sql} THEN "
-            + sql.at(f"{leave} * {cycle}").format(**params)
-            + " END, '',"
-            f" CASE WHEN (b.id + k.n) % 5 = 0 THEN {first_family} + (b.id * 31 + k.n) % {FAMILIES}"
-            " END"
-            f" FROM hospital_bed b JOIN hospital_ward w ON w.id = b.ward_id"
-            f" JOIN accounts_organisation o ON o.id = b.organisation_id AND o.slug LIKE 'bench-%%'"
-            f" CROSS JOIN {sql.numbers(max_cycles)}"
-            " WHERE " + sql.at(f"{arrive} * {cycle}").format(**params) + f" < {now_sql}"
-        )
-        n_stays = cur.rowcount
-        log(f"  {n_stays:,} stays in {time.perf_counter() - t1:.0f} s")
-        clean = "(1800 + (s.id * 7919) % 9000)"  # 30 min to 3 h of cleaning
-        cleaned_at = sql.shift("s.discharged_at", clean)
-        movement = (
-            "INSERT INTO hospital_bedmovement (organisation_id, bed_id, ward_id, at, kind,"
-            " from_status, to_status, stay_id, reason) SELECT s.organisation_id, s.bed_id,"
-            " b.ward_id, {at}, '{kind}', {from_}, '{to}', {stay}, ''"
-            " FROM hospital_stay s JOIN hospital_bed b ON b.id = s.bed_id"
-            " JOIN accounts_organisation o ON o.id = s.organisation_id AND o.slug LIKE 'bench-%%'"
-            " WHERE {where}"
-        )
-        n_moves = 0
-        for kind, at, from_, to, stay, where in (
-            (
-                "hold",
-                sql.shift("s.admitted_at", "-3600 - (s.id % 3600)"),
-                "'free'",
-                "reserved",
-                "NULL",
-                "s.requester_id IS NOT NULL",
-            ),
-            (
-                "admit",
-                "s.admitted_at",
-                "CASE WHEN s.requester_id IS NULL THEN 'free' ELSE 'reserved' END",
-                "occupied",
-                "s.id",
-                "1 = 1",
-            ),
-            (
-                "discharge",
-                "s.discharged_at",
-                "'occupied'",
-                "housekeeping",
-                "s.id",
-                "s.discharged_at IS NOT NULL",
-            ),
-            (
-                "cleaned",
-                cleaned_at,
-                "'housekeeping'",
-                "free",
-                "NULL",
-                f"s.discharged_at IS NOT NULL AND {cleaned_at} <= {now_sql}",
-            ),
-        ):
-            t1 = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cur:
+            if pg:
+                cur.execute("SET LOCAL session_replication_role = replica")  # no FK triggers
+                cur.execute("SET LOCAL synchronous_commit = off")
+            else:
+                cur.execute("PRAGMA defer_foreign_keys = ON")
+            cur.execute("SELECT COALESCE(MAX(id), 0) FROM hospital_stay")
+            before = cur.fetchone()[0]
             cur.execute(
-                movement.format(at=at, kind=kind, from_=from_, to=to, stay=stay, where=where)
+                "INSERT INTO hospital_stay (organisation_id, bed_id, patient_name, patient_age,"
+                " patient_sex, reason, admitted_at, predicted_discharge_at, discharged_at,"
+                " discharge_note, requester_id)"
+                " SELECT b.organisation_id, b.id,"
+                " CASE (b.id + k.n) % 5 WHEN 0 THEN 'Lakshmi Devi' WHEN 1 THEN 'Ravi Kumar'"
+                "  WHEN 2 THEN 'Anita Sharma' WHEN 3 THEN 'Mohammed Irfan' ELSE 'Priya Nair'"
+                " END, 1 + (b.id * 31 + k.n * 17) % 89,"
+                " CASE WHEN (b.id + k.n) % 2 = 0 THEN 'F' ELSE 'M' END,"
+                " CASE (b.id * 3 + k.n) % 6 WHEN 0 THEN 'Pneumonia' WHEN 1 THEN 'Fracture'"
+                "  WHEN 2 THEN 'Dengue fever' WHEN 3 THEN 'Delivery' WHEN 4 THEN 'Chest pain'"
+                "  ELSE 'Surgery' END, "
+                + sql.at(f"{arrive} * {cycle}").format(**params)
+                + ", CASE WHEN "
+                + sql.at(f"{leave} * {cycle}").format(**params)
+                + f" > {now_sql} THEN "
+                + sql.at(f"({leave} + 0.1 * ({r2} - 0.5)) * {cycle}").format(**params)
+                + " END, CASE WHEN "
+                + sql.at(f"{leave} * {cycle}").format(**params)
+                + f" <= {now_sql} THEN "
+                + sql.at(f"{leave} * {cycle}").format(**params)
+                + " END, '',"
+                f" CASE WHEN (b.id + k.n) % 5 = 0 THEN {first_family} + (b.id * 31 + k.n)"
+                f" % {FAMILIES} END"
+                " FROM hospital_bed b JOIN hospital_ward w ON w.id = b.ward_id"
+                f" CROSS JOIN {sql.numbers(max_cycles)}"
+                f" WHERE b.organisation_id BETWEEN {lo} AND {hi} AND "
+                + sql.at(f"{arrive} * {cycle}").format(**params)
+                + f" < {now_sql} ORDER BY b.id, k.n"
             )
-            n_moves += cur.rowcount
-            log(f"  {cur.rowcount:,} '{kind}' movements in {time.perf_counter() - t1:.0f} s")
-        t1 = time.perf_counter()
-        cur.execute(
-            "INSERT INTO feedback_rating (user_id, target_type_id, target_id, score, comment,"
-            " status, context, created_at, updated_at)"
-            f" SELECT s.requester_id, {stay_type}, CAST(s.id AS {'text' if pg else 'TEXT'}),"
-            " CASE WHEN s.id % 10 < 4 THEN 5 WHEN s.id % 10 < 7 THEN 4"
-            "  WHEN s.id % 10 < 9 THEN 3 ELSE 1 + s.id % 2 END,"
-            " CASE WHEN s.id % 10 < 7 THEN 'Kind staff, clean ward.' ELSE '' END,"
-            " CASE WHEN s.id % 10 = 3 THEN 'pending' ELSE 'published' END, 'review',"
-            f" {sql.shift('s.discharged_at', '86400')}, {sql.shift('s.discharged_at', '86400')}"
-            " FROM hospital_stay s"
-            " JOIN accounts_organisation o ON o.id = s.organisation_id AND o.slug LIKE 'bench-%%'"
-            " WHERE s.requester_id IS NOT NULL AND s.discharged_at IS NOT NULL AND s.id % 7 = 0"
+            n_stays = cur.rowcount
+            n_moves = 0
+            for kind, at, from_, to, stay, where in movement_kinds:
+                cur.execute(
+                    "INSERT INTO hospital_bedmovement (organisation_id, bed_id, ward_id, at,"
+                    f" kind, from_status, to_status, stay_id, reason) SELECT s.organisation_id,"
+                    f" s.bed_id, b.ward_id, {at}, '{kind}', {from_}, '{to}', {stay}, ''"
+                    " FROM hospital_stay s JOIN hospital_bed b ON b.id = s.bed_id"
+                    f" WHERE s.id > {before} AND {where}"
+                )
+                n_moves += cur.rowcount
+            cur.execute(
+                "INSERT INTO feedback_rating (user_id, target_type_id, target_id, score,"
+                " comment, status, context, created_at, updated_at)"
+                f" SELECT s.requester_id, {stay_type}, CAST(s.id AS TEXT),"
+                " CASE WHEN s.id % 10 < 4 THEN 5 WHEN s.id % 10 < 7 THEN 4"
+                "  WHEN s.id % 10 < 9 THEN 3 ELSE 1 + s.id % 2 END,"
+                " CASE WHEN s.id % 10 < 7 THEN 'Kind staff, clean ward.' ELSE '' END,"
+                " CASE WHEN s.id % 10 = 3 THEN 'pending' ELSE 'published' END, 'review',"
+                f" {sql.shift('s.discharged_at', '86400')},"
+                f" {sql.shift('s.discharged_at', '86400')}"
+                f" FROM hospital_stay s WHERE s.id > {before} AND s.requester_id IS NOT NULL"
+                " AND s.discharged_at IS NOT NULL AND s.id % 7 = 0"
+            )
+            n_reviews = cur.rowcount
+            seconds = time.perf_counter() - t1
+            cur.execute(
+                f"INSERT INTO {PROGRESS} (batch, now_epoch, stays, movements, reviews, seconds)"
+                f" VALUES ({n}, {now!r}, {n_stays}, {n_moves}, {n_reviews}, {seconds!r})"
+            )
+        spent = time.perf_counter() - t_all
+        left = spent / (step + 1) * (len(todo) - step - 1)
+        log(
+            f"  batch {n + 1}/{len(batches)} (hospitals {n * BATCH_HOSPITALS}–"
+            f"{n * BATCH_HOSPITALS + len(batches[n]) - 1}): {n_stays:,} stays,"
+            f" {n_moves:,} movements, {n_reviews:,} reviews in {seconds:.0f} s, committed;"
+            f" about {left / 60:.0f} min left"
         )
-        n_reviews = cur.rowcount
-        log(f"  {n_reviews:,} reviews in {time.perf_counter() - t1:.0f} s")
-    del index_sql  # the models' own definitions are recreated below, in a useful order
     finish_build(log=log)
+    return build_sizes(connection)
+
+
+def build_sizes(connection) -> dict:
+    from concierge.accounts.models import Organisation
+    from concierge.hospital.models import Bed, Booking
+
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT COALESCE(SUM(stays), 0), COALESCE(SUM(movements), 0),"
+            f" COALESCE(SUM(reviews), 0) FROM {PROGRESS} WHERE batch >= 0"
+        )
+        stays, moves, reviews = cur.fetchone()
+    orgs = Organisation.objects.filter(slug__startswith="bench-")
     return {
-        "hospitals": len(orgs),
-        "beds": len(new_beds),
-        "stays": n_stays,
-        "movements": n_moves,
-        "reviews": n_reviews,
+        "hospitals": orgs.count(),
+        "beds": Bed.objects.filter(organisation__in=orgs).count(),
+        "stays": stays,
+        "movements": moves,
+        "reviews": reviews,
         "bookings": Booking.objects.filter(organisation__in=orgs).count(),
     }
 
@@ -1002,13 +1092,12 @@ def database_url(args, *, hospitals: int, beds: int, years: float) -> str:
 
 
 def prepare(*, hospitals: int, beds: int, years: float, rebuild: bool) -> tuple[dict, bool, float]:
-    """Reuse the generated data when it is there (same size), else build it."""
+    """Reuse the generated data when it is there, go on with an interrupted build, or build."""
     from django.core.management import call_command
     from django.db import connection
-    from django.db.models import Max
 
     from concierge.accounts.models import Organisation
-    from concierge.hospital.models import Bed, BedMovement, Stay
+    from concierge.hospital.models import Bed
 
     try:
         call_command("migrate", verbosity=0)
@@ -1016,38 +1105,37 @@ def prepare(*, hospitals: int, beds: int, years: float, rebuild: bool) -> tuple[
         print(f"full migrate failed ({type(exc).__name__}: {exc}); migrating what the bench uses")
         for app in ("hospital", "feedback", "notifications", "sessions", "django_tasks_database"):
             call_command("migrate", app, verbosity=0)
+    t0 = time.perf_counter()
+    state = build_state(connection, hospitals=hospitals)
     have = Organisation.objects.filter(slug__startswith="bench-").count()
     have_beds = Bed.objects.filter(organisation__slug__startswith="bench-").count()
-    t0 = time.perf_counter()
-    has_history = Stay.objects.filter(organisation__slug="bench-000").exists()
-    fresh = rebuild or have != hospitals or have_beds != beds or not has_history
-    if fresh and have:
+    if state == "foreign" or (state != "none" and (have, have_beds) != (hospitals, beds)):
         sys.exit(
-            "The bench database holds other or unfinished data (a load stopped before it"
-            " committed leaves beds without history): delete the SQLite file under var/ or"
-            f" drop and create the PostgreSQL database. Found {have} bench hospitals with"
-            f" {have_beds} beds{'' if has_history else ' and no history'}."
+            "The bench database holds other data (another size, or an old build without the"
+            f" progress table {PROGRESS}): delete the SQLite file under var/ or drop and"
+            f" create the PostgreSQL database. Found {have} bench hospitals, {have_beds} beds."
         )
-    if fresh:
-        print(f"building {hospitals} hospitals, {beds:,} beds, {years:g} years …", flush=True)
-        sizes = build(
-            hospitals=hospitals, beds=beds, years=years, log=lambda m: print(m, flush=True)
+    if rebuild and state != "none":
+        sys.exit("--rebuild: delete the SQLite file under var/ or recreate the database first.")
+    log = lambda m: print(m, flush=True)  # noqa: E731
+    if state != "done":
+        print(
+            f"{'building' if state == 'none' else 'resuming the build of'} {hospitals}"
+            f" hospitals, {beds:,} beds, {years:g} years, committed per {BATCH_HOSPITALS}"
+            " hospitals …",
+            flush=True,
         )
+        sizes = build(hospitals=hospitals, beds=beds, years=years, log=log)
     else:
-        finish_build(log=lambda m: print(m, flush=True))  # resumes an interrupted build
-        sizes = {
-            "hospitals": have,
-            "beds": have_beds,
-            "stays": Stay.objects.aggregate(m=Max("id"))["m"] or 0,
-            "movements": BedMovement.objects.aggregate(m=Max("id"))["m"] or 0,
-        }
+        finish_build(log=log)  # resumes an interrupted finish (indexes, statuses)
+        sizes = build_sizes(connection)
     from concierge.hospital.services import rebuild_bed_counts
 
     drift = rebuild_bed_counts()
     if drift:
         print(f"kept bed counts: {len(drift)} rows rebuilt from the beds", flush=True)
     sizes["vendor"] = connection.vendor
-    return sizes, fresh, time.perf_counter() - t0
+    return sizes, state != "done", time.perf_counter() - t0
 
 
 def main() -> None:
