@@ -106,38 +106,46 @@ class VisitorChatConsumer(ConciergeConsumer):
     require_login = False
 
     async def connect(self) -> None:
-        """ConciergeConsumer.connect, keeping the database connection (see _keep_connection)."""
-        groups = await in_chat_thread(self.groups_for)(self.scope.get("user"))
-        if groups is None:
+        """Check the organisation and the page's Origin, then accept. The organisation and its
+        settings come from a per-process memo (`selectors.chat_place`), so in a burst of new
+        sockets only the first one hops to the chat thread for a query."""
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        place = selectors.cached_chat_place(slug=slug)
+        if place is selectors.MISSING:
+            place = await in_chat_thread(selectors.chat_place)(slug=slug)
+        if not self.admit(place):
             await self.close(code=4403)
             return
-        self.joined = list(groups)
-        for group in self.joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        self.joined = []
         await self.accept()
 
     def groups_for(self, user):
-        """Check the organisation and the page's Origin; refuse (None) when not allowed."""
+        """ConciergeConsumer's hook (not used by `connect` above, kept for the base class)."""
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        try:
-            self.organisation = selectors.chat_organisation(slug=slug)
-        except Http404:
-            return None
+        return [] if self.admit(selectors.chat_place(slug=slug)) else None
+
+    def admit(self, place) -> bool:
+        """Whether this socket may chat with `place` ((organisation, settings) or None): the
+        chat is on and the page's Origin is ours or on the organisation's list. No queries."""
+        if place is None:
+            return False
+        self.organisation, settings_obj = place
         headers = _headers(self.scope)
         self.origin = guards.normalise_origin(headers.get("origin", ""))
-        settings_obj = selectors.settings_for(organisation=self.organisation)
         if not guards.origin_allowed(
             origin=self.origin, host=headers.get("host", ""), settings_obj=settings_obj
         ):
-            logger.info("chat origin refused", extra={"origin": self.origin, "org": slug})
-            return None
+            logger.info(
+                "chat origin refused", extra={"origin": self.origin, "org": self.organisation.slug}
+            )
+            return False
         client = self.scope.get("client") or ("?", 0)
         self.ip = client[0]
         # Cross-site pages never act as the signed-in user (their cookies are not theirs).
         self.same_site = not self.origin or guards.same_origin(self.origin, headers.get("host", ""))
         self.conversation = None
         self.rate = guards.ChatWindow()
-        return []
+        return True
 
     @property
     def visitor(self):
@@ -236,12 +244,14 @@ class VisitorChatConsumer(ConciergeConsumer):
         if conv is None:
             if not guards.allow_start(ip=self.ip):
                 return None
-            conv = services.start_conversation(
+            conv, messages = services.open_conversation(
                 organisation=self.organisation,
                 user=self.visitor,
                 language=str(content.get("language") or "")[:8],
                 origin=self.origin,
             )
+        else:
+            messages = selectors.history(conversation=conv)
         self.conversation = conv
         return {
             "kind": "hello",
@@ -251,9 +261,7 @@ class VisitorChatConsumer(ConciergeConsumer):
             "script": conv.script,
             "languages": selectors.settings_for_chat(organisation=conv.organisation).language_list,
             "labels": selectors.widget_labels(language=conv.language),
-            "messages": [
-                selectors.message_payload(m) for m in selectors.history(conversation=conv)
-            ],
+            "messages": [selectors.message_payload(m) for m in messages],
         }
 
     def _say(self, text) -> dict:

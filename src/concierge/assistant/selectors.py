@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from django.db.models import Avg, Count, Q
 from django.db.models.functions import TruncDate
@@ -41,25 +43,49 @@ def settings_for(*, organisation) -> AssistantSettings:
 
 
 CHAT_SETTINGS_SECONDS = 5
+#: Per-process memo of what every chat socket and message reads: {key: (expires, value)}.
+#: In the process, not the shared cache: with Redis as the cache each read was a network
+#: round trip plus a pickle, on the chat thread every message waits on.
+_CHAT_MEMO: dict = {}
+MISSING = object()
+
+
+def _memo_get(key):
+    hit = _CHAT_MEMO.get(key)
+    if hit is None or hit[0] < time.monotonic():
+        return MISSING
+    return hit[1]
+
+
+CHAT_MEMO_SIZE = 4096  # sockets for made-up slugs must not grow it without end
+
+
+def _memo_set(key, value, seconds: float = CHAT_SETTINGS_SECONDS):
+    now = time.monotonic()
+    if len(_CHAT_MEMO) >= CHAT_MEMO_SIZE:
+        for old in [k for k, (expires, _v) in list(_CHAT_MEMO.items()) if expires < now]:
+            _CHAT_MEMO.pop(old, None)
+        if len(_CHAT_MEMO) >= CHAT_MEMO_SIZE:
+            _CHAT_MEMO.clear()
+    _CHAT_MEMO[key] = (now + seconds, value)
+    return value
 
 
 def settings_for_chat(*, organisation) -> AssistantSettings:
-    """settings_for, cached a few seconds per process: read on every chat message. A new
-    engine version (trained in a worker) is picked up within CHAT_SETTINGS_SECONDS."""
-    from django.core.cache import cache
-
-    key = f"assistant:settings:{organisation.pk}"
-    found = cache.get(key)
-    if found is None:
-        found = settings_for(organisation=organisation)
-        cache.set(key, found, CHAT_SETTINGS_SECONDS)
+    """settings_for, remembered a few seconds in this process: read on every chat message. A
+    new engine version (trained in a worker) is picked up within CHAT_SETTINGS_SECONDS."""
+    found = _memo_get(("settings", organisation.pk))
+    if found is MISSING:
+        found = _memo_set(("settings", organisation.pk), settings_for(organisation=organisation))
     return found
 
 
 def forget_chat_settings(*, organisation_id) -> None:
-    from django.core.cache import cache
-
-    cache.delete(f"assistant:settings:{organisation_id}")
+    """Settings changed: this process reads them again at once (others within
+    CHAT_SETTINGS_SECONDS)."""
+    for key in list(_CHAT_MEMO):
+        if key[0] == "place" or key == ("settings", organisation_id):
+            _CHAT_MEMO.pop(key, None)
 
 
 def chat_organisation(*, slug: str) -> Organisation:
@@ -68,6 +94,25 @@ def chat_organisation(*, slug: str) -> Organisation:
     if org is None or not settings_for(organisation=org).is_enabled:
         raise Http404("Not found.")
     return org
+
+
+def chat_place(*, slug: str) -> tuple[Organisation, AssistantSettings] | None:
+    """The organisation behind a chat socket and its settings, or None when there is no such
+    organisation or its chat is off; remembered CHAT_SETTINGS_SECONDS in this process, so a
+    burst of new sockets costs one lookup, not one each."""
+    found = _memo_get(("place", slug))
+    if found is MISSING:
+        org = Organisation.objects.filter(slug=slug).first()
+        settings_obj = settings_for_chat(organisation=org) if org is not None else None
+        ok = settings_obj is not None and settings_obj.is_enabled
+        found = _memo_set(("place", slug), (org, settings_obj) if ok else None)
+    return found
+
+
+def cached_chat_place(*, slug: str):
+    """chat_place when this process remembers it (no query: safe on the event loop), else
+    MISSING."""
+    return _memo_get(("place", slug))
 
 
 def managed_organisations(*, user):
@@ -256,14 +301,15 @@ def transcript_text(*, conversation: Conversation) -> str:
 # --------------------------------------------------------------------------- knowledge
 def suggested_questions(*, organisation, language: str, limit: int = 4) -> list[str]:
     """'How can I help' chips: the most asked answers of the last 30 days, in `language`
-    (cached a minute: every new chat shows them)."""
-    from django.core.cache import cache
-
-    key = f"assistant:suggest:{organisation.pk}:{language}:{limit}"
-    found = cache.get(key)
-    if found is None:
-        found = _suggested_questions(organisation=organisation, language=language, limit=limit)
-        cache.set(key, found, 60)
+    (remembered a minute in this process: every new chat shows them)."""
+    key = ("suggest", organisation.pk, language, limit)
+    found = _memo_get(key)
+    if found is MISSING:
+        found = _memo_set(
+            key,
+            _suggested_questions(organisation=organisation, language=language, limit=limit),
+            60,
+        )
     return found
 
 
@@ -591,7 +637,13 @@ def widget_organisation_slug(*, user, default: str = "") -> str:
 
 
 def widget_labels(*, language: str) -> dict[str, str]:
-    """The widget's own words, in the chat's language (the widget has no catalogue)."""
+    """The widget's own words, in the chat's language (the widget has no catalogue); the same
+    for every chat in a language, so worked out once per process (do not change the dict)."""
+    return _widget_labels(language)
+
+
+@lru_cache(maxsize=32)
+def _widget_labels(language: str) -> dict[str, str]:
     from django.utils.translation import gettext as _
     from django.utils.translation import override
 

@@ -660,12 +660,22 @@ def _greeting(conversation: Conversation, settings_obj) -> Message:
     )
 
 
-@transaction.atomic
 def start_conversation(
     *, organisation, user=None, language: str = "", origin: str = "", name: str = ""
 ) -> Conversation:
     """A new chat, greeted in the visitor's language (their choice, their profile, or the
     organisation's default)."""
+    return open_conversation(
+        organisation=organisation, user=user, language=language, origin=origin, name=name
+    )[0]
+
+
+@transaction.atomic
+def open_conversation(
+    *, organisation, user=None, language: str = "", origin: str = "", name: str = ""
+) -> tuple[Conversation, list[Message]]:
+    """start_conversation, also returning the chat's messages so far (the greeting): a new
+    socket needs not read its history back."""
     settings_obj = selectors.settings_for_chat(organisation=organisation)
     if settings_obj.pk is None:
         settings_obj = ensure_settings(organisation=organisation)
@@ -685,8 +695,7 @@ def start_conversation(
         visitor_name=(name or (visitor.name if visitor else ""))[:120],
         visitor_email=visitor.email if visitor else "",
     )
-    _greeting(conversation, settings_obj)
-    return conversation
+    return conversation, [_greeting(conversation, settings_obj)]
 
 
 class ChatChanged(Exception):

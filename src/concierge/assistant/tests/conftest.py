@@ -99,6 +99,17 @@ def build_org():
     return org, admin
 
 
+@pytest.fixture(autouse=True)
+def forget_chat_memo():
+    """The chat's per-process memo (settings, organisations, suggestions) is keyed by primary
+    key and slug, which tests reuse; every test starts without it, as the cache does."""
+    from concierge.assistant import selectors
+
+    selectors._CHAT_MEMO.clear()
+    yield
+    selectors._CHAT_MEMO.clear()
+
+
 @pytest.fixture
 def trained_org(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
