@@ -332,3 +332,30 @@ def test_hybrid_encoder_joins_normalised_parts(monkeypatch, tmp_path):
     loaded = Engine.load(eng.save(tmp_path / "hybrid.npz"))
     for text in ("set an alarm for 7", "இசை போடு", "capital of peru"):
         assert loaded.predict(text) == eng.predict(text)
+
+
+def test_e5_cache_encodes_each_training_text_once(monkeypatch, tmp_path):
+    """Batch encodings are kept on disk; a single message (serving) is always encoded."""
+    from concierge.assistant.engine import encoders
+
+    seen: list[str] = []
+
+    def fake_model(texts):
+        seen.extend(texts)
+        return np.array([[len(t), 1.0, 2.0] for t in texts], dtype=np.float32)
+
+    monkeypatch.setattr(encoders.E5Encoder, "_load", lambda self: fake_model)
+    monkeypatch.setenv("CONCIERGE_E5_CACHE", str(tmp_path / "e5"))
+    monkeypatch.setattr(encoders._E5Cache, "_open", {})
+    enc = get_encoder("e5")
+    first = enc.transform(["set an alarm", "गाना बजाओ", "set an alarm"])
+    assert sorted(seen) == ["set an alarm", "गाना बजाओ"]
+
+    seen.clear()
+    monkeypatch.setattr(encoders._E5Cache, "_open", {})  # a new process reads the shards
+    again = enc.transform(["गाना बजाओ", "set an alarm"])
+    assert seen == []
+    np.testing.assert_allclose(again, first[[1, 0]])
+
+    enc.transform(["set an alarm"])
+    assert seen == ["set an alarm"]

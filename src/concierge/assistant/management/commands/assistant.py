@@ -8,6 +8,7 @@ so its last line holds exactly the issue's keys.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -53,6 +54,12 @@ class Command(BaseCommand):
             help="tune on every other validation row and, when scoring a "
             "validation split, score only the other rows (honest local figures)",
         )
+        ev.add_argument(
+            "--e5-cache",
+            type=Path,
+            help="folder caching e5 vectors of batch-encoded texts between runs, e.g. "
+            "var/e5-cache (default: $CONCIERGE_E5_CACHE; latency samples are never cached)",
+        )
 
         lid = sub.add_parser("langid", help="accuracy of detect_language on [text, lang] rows")
         lid.add_argument("--data", required=True, type=Path)
@@ -85,6 +92,8 @@ class Command(BaseCommand):
         for path in [*options["train"], options["test"]]:
             if not path.is_file():
                 raise CommandError(f"no such file: {path}")
+        if options.get("e5_cache"):
+            os.environ["CONCIERGE_E5_CACHE"] = str(options["e5_cache"])
         try:
             return run_evaluation(
                 train=options["train"],
