@@ -93,24 +93,45 @@ def check_stock(*, item: Item, store: Store, stock: ItemStock) -> None:
     check_stocks(store=store, stocks={item.pk: stock}, items={item.pk: item})
 
 
+ITEM_KINDS = [A.LOW, A.OUT, A.OVERSTOCK]  # the per item × store alerts (no batch)
+
+
+def _holds(stock: ItemStock, rule) -> bool:
+    """Does low, out or overstock hold for this row (what `_check_one` then records)?"""
+    if stock.on_hand <= 0:
+        return True
+    if rule is None:
+        return False
+    return stock.on_hand <= rule.reorder_point or (
+        rule.max_qty is not None and stock.on_hand > rule.max_qty
+    )
+
+
 def check_stocks(
     *,
     store: Store,
     stocks: dict[int, ItemStock],
     items: dict[int, Item],
     rules: dict[int, ReorderRule] | None = None,
+    alerting: set[int] | None = None,
 ) -> None:
     """`check_stock` for several items of one store: reorder rules (unless the caller has
-    them) and alert states read in one query each."""
+    them) and alert states read in one query each. `alerting`, when the caller knows it, is
+    the set of items with an active alert: an item outside it whose stock is fine needs no
+    look at its states, and when no item needs one the states are not read at all."""
     ids = list(stocks)
     if rules is None:
         rules = {r.item_id: r for r in ReorderRule.objects.filter(store=store, item_id__in=ids)}
+    if alerting is not None:
+        ids = [i for i in ids if i in alerting or _holds(stocks[i], rules.get(i))]
     states: dict[int, dict] = {}
-    for s in AlertState.objects.filter(
-        item_id__in=ids, store=store, batch__isnull=True, kind__in=[A.LOW, A.OUT, A.OVERSTOCK]
-    ):
-        states.setdefault(s.item_id, {})[(s.kind, None)] = s
-    for item_id, stock in stocks.items():
+    if ids:
+        for s in AlertState.objects.filter(
+            item_id__in=ids, store=store, batch__isnull=True, kind__in=ITEM_KINDS
+        ):
+            states.setdefault(s.item_id, {})[(s.kind, None)] = s
+    for item_id in ids:
+        stock = stocks[item_id]
         _check_one(
             item=items[item_id],
             store=store,

@@ -478,12 +478,25 @@ class Movement(models.Model):
         ADJUST = "adjust", _("Adjustment")
         WRITE_OFF = "write_off", _("Write-off")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    # Every row is written once and many rows are written per sale, so each index costs on
+    # every posting: the foreign keys that lead a composite index below (organisation,
+    # store, item, supplier) have no index of their own, and the references most rows leave
+    # empty (batch, purchase-order line, transfer, online order) are indexed where set only.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", db_index=False)
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="movements")
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="movements", db_index=False
+    )
     batch = models.ForeignKey(
-        Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+        Batch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="movements",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
@@ -494,7 +507,12 @@ class Movement(models.Model):
     reason = models.CharField(_("reason"), max_length=120, blank=True)
     reference = models.CharField(_("reference"), max_length=80, blank=True)
     supplier = models.ForeignKey(
-        Supplier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Supplier,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     po_line = models.ForeignKey(
         PurchaseOrderLine,
@@ -502,12 +520,23 @@ class Movement(models.Model):
         null=True,
         blank=True,
         related_name="movements",
+        db_index=False,
     )
     transfer = models.ForeignKey(
-        Transfer, on_delete=models.SET_NULL, null=True, blank=True, related_name="movements"
+        Transfer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="movements",
+        db_index=False,
     )
     online_order = models.ForeignKey(
-        OnlineOrder, on_delete=models.SET_NULL, null=True, blank=True, related_name="movements"
+        OnlineOrder,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="movements",
+        db_index=False,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -521,6 +550,14 @@ class Movement(models.Model):
             models.Index(fields=["store", "created_at"]),
             models.Index(fields=["organisation", "kind", "created_at"]),
             models.Index(fields=["supplier", "reference"]),
+            *(
+                models.Index(
+                    fields=[ref],
+                    condition=Q(**{f"{ref}__isnull": False}),
+                    name=f"inv_move_{ref}_set",
+                )
+                for ref in ("batch", "po_line", "transfer", "online_order")
+            ),
         ]
 
     def __str__(self) -> str:

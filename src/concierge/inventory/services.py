@@ -15,7 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Sum, Window
+from django.db.models import DecimalField, Exists, F, Max, OuterRef, Subquery, Sum, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +27,7 @@ from concierge.core.tasking import enqueue_on_commit
 from concierge.core.webhooks import post_signed
 from concierge.inventory.models import (
     ZERO,
+    AlertState,
     Batch,
     Category,
     CostLayer,
@@ -112,10 +114,33 @@ def _fmt(value: Decimal) -> str:
     return f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
 
 
-def _uses_fifo(organisation_id: int) -> bool:
+def _fifo_settings(organisation_id):
     return InventorySettings.objects.filter(
         organisation_id=organisation_id, valuation=InventorySettings.Valuation.FIFO
-    ).exists()
+    )
+
+
+def _uses_fifo(organisation_id: int, store: Store | None = None) -> bool:
+    """FIFO valuation? Read from `store.uses_fifo` when `_posting_store` fetched it already."""
+    if store is not None and hasattr(store, "uses_fifo"):
+        return store.uses_fifo
+    return _fifo_settings(organisation_id).exists()
+
+
+def _posting_store(pk: int) -> Store:
+    """The store, re-read for a posting, with what every posting asks besides in the same
+    query: FIFO valuation or not, and whether the organisation has active webhooks."""
+    store = Store.objects.annotate(
+        uses_fifo=Exists(_fifo_settings(OuterRef("organisation_id"))),
+        has_webhooks=Exists(
+            WebhookSubscription.objects.filter(
+                organisation_id=OuterRef("organisation_id"), active=True
+            )
+        ),
+    ).get(pk=pk)
+    if not store.has_webhooks:
+        store._webhook_subs = []  # `_queue_webhooks` then asks nothing
+    return store
 
 
 class _Costs:
@@ -124,7 +149,7 @@ class _Costs:
     memory and saved in one statement. The caller holds the items' ItemStock locks."""
 
     def __init__(self, *, store: Store, item_ids: list[int]):
-        self.fifo = _uses_fifo(store.organisation_id)
+        self.fifo = _uses_fifo(store.organisation_id, store)
         self.layers: dict[int, list[CostLayer]] = {}
         self.touched: dict[int, CostLayer] = {}
         if self.fifo:
@@ -233,7 +258,7 @@ def _post(
         stock.last_sale_at = now
         update.append("last_sale_at")
     stock.save(update_fields=update)
-    fifo = _uses_fifo(store.organisation_id)
+    fifo = _uses_fifo(store.organisation_id, store)
     if unit_cost is not None:
         cost = unit_cost
     elif quantity < 0 and fifo:
@@ -915,18 +940,75 @@ def _check_line(*, line: SaleLine, store: Store, today: date) -> Decimal:
     return quantity
 
 
-def _lock_stocks(*, store: Store, item_ids: list[int]) -> dict[int, ItemStock]:
+# The usual quantity of a kind of movement for one item × store, as a correlated subquery of
+# the ItemStock row: the largest of its last 20 such movements (walked backwards on the
+# (item, store, created_at) index), or NULL with fewer than 3 of them. The same definition
+# as `_usual_quantity`; folded into the lock query, it costs no round trip of its own.
+USUAL_SQL = (
+    "SELECT CASE WHEN COUNT(*) >= 3 THEN MAX(ABS(recent.quantity)) END FROM ("
+    "SELECT m.quantity FROM inventory_movement m"
+    " WHERE m.item_id = inventory_itemstock.item_id"
+    " AND m.store_id = inventory_itemstock.store_id AND m.kind = %s"
+    " ORDER BY m.created_at DESC, m.id DESC LIMIT 20) recent"
+)
+RULE_FIELDS = ("id", "reorder_point", "reorder_qty", "max_qty")
+
+
+def _lock_stocks(
+    *, store: Store, item_ids: list[int], usual_kind: str | None = None, with_rules=False
+) -> dict[int, ItemStock]:
     """The ItemStock rows of these items in `store`, locked in item order (one query; the
-    missing ones are created, which is rare: an item never stocked here)."""
-    stocks = {
-        s.item_id: s
-        for s in ItemStock.objects.select_for_update()
-        .filter(store=store, item_id__in=item_ids)
-        .order_by("item_id")
+    missing ones are created, which is rare: an item never stocked here).
+
+    The same query can bring what a posting needs next to each row, so it costs no round
+    trip: `alerting` (an active low/out/overstock alert, always), `usual` (the usual quantity
+    of `usual_kind`, see USUAL_SQL) and the item's reorder rule in this store (`rule`, a
+    ReorderRule or None, with `with_rules`)."""
+    from concierge.inventory.alerts import ITEM_KINDS
+
+    qs = ItemStock.objects.select_for_update(of=("self",)).filter(store=store, item_id__in=item_ids)
+    annotations = {
+        "alerting": Exists(
+            AlertState.objects.filter(
+                item_id=OuterRef("item_id"),
+                store_id=OuterRef("store_id"),
+                batch__isnull=True,
+                kind__in=ITEM_KINDS,
+                active=True,
+            )
+        )
     }
+    if usual_kind is not None:
+        annotations["usual"] = RawSQL(
+            USUAL_SQL, (usual_kind,), output_field=DecimalField(max_digits=14, decimal_places=3)
+        )
+    if with_rules:
+        rule = ReorderRule.objects.filter(
+            item_id=OuterRef("item_id"), store_id=OuterRef("store_id")
+        )
+        for name in RULE_FIELDS:
+            annotations[f"rule_{name}"] = Subquery(rule.values(name)[:1])
+    stocks = {s.item_id: s for s in qs.annotate(**annotations).order_by("item_id")}
     for item_id in item_ids:
         if item_id not in stocks:
             stocks[item_id] = _locked(ItemStock, item_id=item_id, store=store)
+            stocks[item_id].alerting = True  # unknown: let the alert check look
+            if usual_kind is not None:
+                stocks[item_id].usual = None
+            if with_rules:
+                for name in RULE_FIELDS:
+                    setattr(stocks[item_id], f"rule_{name}", None)
+    if with_rules:
+        for stock in stocks.values():
+            stock.rule = (
+                ReorderRule(
+                    item_id=stock.item_id,
+                    store_id=store.pk,
+                    **{name: getattr(stock, f"rule_{name}") for name in RULE_FIELDS},
+                )
+                if stock.rule_id is not None
+                else None
+            )
     return stocks
 
 
@@ -989,19 +1071,27 @@ def _issue_lines(
     lines = sorted(lines, key=lambda ln: ln.item.pk)
     quantities = [_check_line(line=line, store=store, today=today) for line in lines]
     item_ids = sorted({line.item.pk for line in lines})
-    rules = {r.item_id: r for r in ReorderRule.objects.filter(store=store, item_id__in=item_ids)}
+    # One query locks the rows and brings each item's reorder rule, whether it has an active
+    # alert and — unless confirmed — its usual quantity.
+    stocks = _lock_stocks(
+        store=store, item_ids=item_ids, usual_kind=None if confirm else kind, with_rules=True
+    )
+    rules = {item_id: s.rule for item_id, s in stocks.items() if s.rule is not None}
     if not confirm:
-        usual = _usual_quantities(store=store, item_ids=item_ids, kind=kind, rules=rules)
         for line, qty in zip(lines, quantities, strict=True):
+            stock = stocks[line.item.pk]
+            rule = stock.rule
+            usual = stock.usual
+            if usual is None and rule is not None and rule.reorder_qty > 0:
+                usual = rule.reorder_qty  # fewer than 3 of them: the reorder quantity
             _confirm_unusual(
                 item=line.item,
                 store=store,
                 kind=kind,
                 quantity=qty,
                 confirm=False,
-                usual=usual[line.item.pk],
+                usual=usual,
             )
-    stocks = _lock_stocks(store=store, item_ids=item_ids)
     levels: dict[int, list[StockLevel]] = {}
     for level in (
         StockLevel.objects.select_for_update(of=("self",))
@@ -1126,7 +1216,13 @@ def _issue_lines(
     from concierge.inventory import alerts
 
     items = {line.item.pk: line.item for line in lines}
-    alerts.check_stocks(store=store, stocks=stocks, items=items, rules=rules)
+    alerts.check_stocks(
+        store=store,
+        stocks=stocks,
+        items=items,
+        rules=rules,
+        alerting={i for i, s in stocks.items() if s.alerting},
+    )
     for item_id, stock in stocks.items():
         _queue_webhooks(item=items[item_id], store=store, stock=stock)
     return movements
@@ -1162,7 +1258,7 @@ def sell_stock(
     require(user, "inventory.move_stock", store)
     if not lines:
         raise ValidationError({"lines": _("Add at least one line.")})
-    store = Store.objects.get(pk=store.pk)
+    store = _posting_store(store.pk)
     return _issue_lines(
         kind=K.SALE,
         user=user,
