@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
+import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -31,10 +34,31 @@ MAX_FRAME = 64 * 1024
 
 
 HEALTH_CHECK_SECONDS = 30
-#: All of the visitor chat's database work runs in this one thread, which keeps its own
-#: connection open (see `in_chat_thread`).
-CHAT_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assistant-chat")
-_last_check = [0.0]
+
+
+def _chat_thread_count() -> int:
+    """Threads for the visitor chat's database work. SQLite takes one writer at a time, so
+    one thread (more would only queue on the write lock); PostgreSQL takes writers in
+    parallel, and a message there waits on several round trips (PostgreSQL, Redis) during
+    which another chat's message can go ahead. `ASSISTANT_CHAT_THREADS` overrides it."""
+    from django.conf import settings
+
+    configured = os.environ.get("ASSISTANT_CHAT_THREADS", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return 1 if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4
+
+
+#: The visitor chat's database threads ("lanes"): each keeps its own connection open (see
+#: `in_chat_thread`). A socket is given one lane when it opens and keeps it, so one chat's
+#: messages are handled in order.
+CHAT_LANES = [
+    ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"assistant-chat-{i}")
+    for i in range(_chat_thread_count())
+]
+CHAT_THREAD = CHAT_LANES[0]
+_next_lane = itertools.count()
+_checks = threading.local()
 
 
 def _run_with_kept_connection(fn, *args, **kwargs):
@@ -49,36 +73,42 @@ def _run_with_kept_connection(fn, *args, **kwargs):
     """
     now = time.monotonic()
     if connection.connection is not None and (
-        connection.errors_occurred or now - _last_check[0] > HEALTH_CHECK_SECONDS
+        connection.errors_occurred or now - getattr(_checks, "last", 0.0) > HEALTH_CHECK_SECONDS
     ):
-        _last_check[0] = now
+        _checks.last = now
         connection.errors_occurred = False
         if not connection.is_usable():
             connection.close()
     return fn(*args, **kwargs)
 
 
-def in_chat_thread(fn):
-    """`fn` as a coroutine function running in CHAT_THREAD: one thread hop per chat message.
+def in_chat_thread(fn, lane: ThreadPoolExecutor | None = None):
+    """`fn` as a coroutine function running in a chat lane (default: the first): one thread
+    hop per chat message.
 
-    A thread of our own rather than asgiref's shared sync thread: the session lookup of every
-    new socket (channels' AuthMiddleware) runs there through `database_sync_to_async`, which
-    closes that thread's connection before and after each call.
+    Threads of our own rather than asgiref's shared sync thread: the session lookup of every
+    new signed-in socket (channels' AuthMiddleware) runs there through
+    `database_sync_to_async`, which closes that thread's connection before and after each call.
     """
     return sync_to_async(
         functools.partial(_run_with_kept_connection, fn),
         thread_sensitive=False,
-        executor=CHAT_THREAD,
+        executor=lane or CHAT_THREAD,
     )
 
 
+def next_lane() -> ThreadPoolExecutor:
+    return CHAT_LANES[next(_next_lane) % len(CHAT_LANES)]
+
+
 def close_chat_connection() -> None:
-    """Close the chat thread's connection (tests, before the test database is dropped)."""
-    CHAT_THREAD.submit(_close_connection).result()
+    """Close the chat threads' connections (tests, before the test database is dropped)."""
+    for lane in CHAT_LANES:
+        lane.submit(_close_connection).result()
 
 
 def _close_connection() -> None:
-    connection.close()  # `connection` is per thread: this is the chat thread's
+    connection.close()  # `connection` is per thread: this lane's
 
 
 #: Channel-layer calls of visitor sockets at once. redis-py's asyncio pool refuses (rather than
@@ -110,9 +140,10 @@ class VisitorChatConsumer(ConciergeConsumer):
         settings come from a per-process memo (`selectors.chat_place`), so in a burst of new
         sockets only the first one hops to the chat thread for a query."""
         slug = self.scope["url_route"]["kwargs"]["slug"]
+        self.lane = next_lane()
         place = selectors.cached_chat_place(slug=slug)
         if place is selectors.MISSING:
-            place = await in_chat_thread(selectors.chat_place)(slug=slug)
+            place = await in_chat_thread(selectors.chat_place, self.lane)(slug=slug)
         if not self.admit(place):
             await self.close(code=4403)
             return
@@ -185,9 +216,10 @@ class VisitorChatConsumer(ConciergeConsumer):
                 return
             if kind == "message":
                 await self.send_json({"kind": "typing"})
-                await self.send_json(await in_chat_thread(self._say)(content.get("text")))
+                reply = await in_chat_thread(self._say, self.lane)(content.get("text"))
+                await self.send_json(reply)
             elif kind in ("helpful", "language", "handoff", "contact", "end", "rate", "transcript"):
-                await in_chat_thread(self._action)(kind, content)
+                await in_chat_thread(self._action, self.lane)(kind, content)
             else:
                 await self.send_json(
                     {"kind": "error", "field": "type", "detail": "Unknown message type."}
@@ -207,7 +239,7 @@ class VisitorChatConsumer(ConciergeConsumer):
     async def _start(self, content) -> None:
         if self.conversation is not None:
             return
-        hello = await in_chat_thread(self._open)(content)
+        hello = await in_chat_thread(self._open, self.lane)(content)
         if hello is None:
             await self.send_json(
                 {
