@@ -271,8 +271,23 @@ class ItemForm(forms.ModelForm):
         """Uniqueness per organisation is the service's job (clear message, no 500)."""
 
 
+class _PlainChoiceIterator(forms.models.ModelChoiceIterator):
+    """Iterates the queryset itself rather than `.iterator()`: a short list of stores is one
+    plain SELECT, not a PostgreSQL server-side cursor (DECLARE, FETCH, CLOSE round trips)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class StoreChoiceField(forms.ModelChoiceField):
+    iterator = _PlainChoiceIterator
+
+
 class ReorderRuleForm(forms.Form):
-    store = forms.ModelChoiceField(label=_("Store"), queryset=Store.objects.none())
+    store = StoreChoiceField(label=_("Store"), queryset=Store.objects.none())
     reorder_point = forms.DecimalField(
         label=_("Reorder point"), min_value=0, max_digits=14, decimal_places=3
     )

@@ -11,6 +11,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -83,7 +84,9 @@ def items_for(*, user) -> QuerySet[Item]:
 
 def item_for(*, user, pk) -> Item:
     return get_scoped_or_404(
-        Item.objects.select_related("category", "supplier", "organisation"),
+        Item.objects.select_related("category", "supplier", "organisation").annotate(
+            has_variants=Exists(Item.objects.filter(variant_of_id=OuterRef("pk")))
+        ),
         user=user,
         roles=WORKERS,
         pk=pk,
@@ -259,7 +262,10 @@ def invite_for(*, organisation, pk) -> NetworkInvite:
 
 
 def variants_of(*, item: Item, store: Store | None) -> list[Item]:
-    """The item's variants (or its siblings, for a variant) with stock in `store`."""
+    """The item's variants (or its siblings, for a variant) with stock in `store`. Nothing is
+    asked for an item that `item_for` found has no variants and is not one."""
+    if getattr(item, "has_variants", True) is False and item.variant_of_id is None:
+        return []
     parent_id = item.variant_of_id or item.pk
     variants = list(
         Item.objects.filter(Q(variant_of_id=parent_id) | Q(pk=parent_id)).order_by(
@@ -675,18 +681,21 @@ def network_organisations(*, organisation) -> list[int]:
     )
 
 
-def network_availability(*, user, item: Item) -> list[dict]:
+def network_availability(*, user, item: Item, own: list[ItemStock] | None = None) -> list[dict]:
     """Other stores holding this item: the organisation's own stores, and network members'
-    stores for the same GTIN. Prices and costs are never part of the answer unless shared."""
+    stores for the same GTIN. Prices and costs are never part of the answer unless shared.
+    `own` may be the item's rows in the organisation's stores when the caller has them
+    (`item_stock_by_store`: the item page), which saves reading them again."""
     from concierge.inventory.models import InventorySettings
 
     rows = []
-    own = ItemStock.objects.filter(item=item).select_related("store__organisation")
+    if own is None:
+        own = ItemStock.objects.filter(item=item).select_related("store")
     for s in own:
         rows.append(
             {
                 "store": s.store,
-                "organisation": s.store.organisation,
+                "organisation": item.organisation,
                 "item": item,
                 "available": s.on_hand - s.reserved,
                 "in_transit": s.in_transit,

@@ -158,8 +158,11 @@ class _Costs:
             ).order_by("item_id", "received_at", "id"):
                 self.layers.setdefault(layer.item_id, []).append(layer)
 
-    def take(self, *, item: Item, quantity: Decimal) -> Decimal:
-        """Unit cost of `quantity` units of `item` leaving now."""
+    def take(self, *, item: Item, quantity: Decimal, pieces: list | None = None) -> Decimal:
+        """Unit cost of `quantity` units of `item` leaving now. With FIFO, `pieces` (if given)
+        receives what was taken from each layer — (received_at, quantity, unit cost), with
+        None for units beyond the layers — so a transfer can open the same layers at the
+        receiving store."""
         if not self.fifo:
             return item.average_cost
         total, left, last_cost = ZERO, Decimal(quantity), None
@@ -171,11 +174,16 @@ class _Costs:
             used = min(layer.remaining, left)
             layer.remaining -= used
             self.touched[layer.pk] = layer
+            if pieces is not None:
+                pieces.append((layer.received_at, used, layer.unit_cost))
             total += used * layer.unit_cost
             left -= used
             last_cost = layer.unit_cost
         if left > 0:  # below zero (allowed by the store) or stock older than FIFO: last known cost
-            total += left * (last_cost if last_cost is not None else item.average_cost)
+            cost = last_cost if last_cost is not None else item.average_cost
+            total += left * cost
+            if pieces is not None:
+                pieces.append((None, left, cost))
         return (total / Decimal(quantity)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
     def save(self) -> None:
@@ -199,6 +207,7 @@ def _post(
     at=None,
     stock: ItemStock | None = None,
     level: StockLevel | None = None,
+    open_layer: bool = True,
     **refs,
 ) -> Movement:
     """Write one ledger line and update the stock rows it touches (already inside atomic).
@@ -281,7 +290,7 @@ def _post(
         created_at=now,
         **refs,
     )
-    if fifo and quantity > 0:
+    if fifo and quantity > 0 and open_layer:
         CostLayer.objects.create(
             item=item,
             store=store,
@@ -1059,6 +1068,7 @@ def _issue_lines(
     lines: list[SaleLine],
     check_reserved: bool,
     confirm: bool = True,
+    cost_pieces: list | None = None,
     **refs,
 ) -> list[Movement]:
     """Take stock out for all `lines` at once, in a fixed number of queries whatever the
@@ -1191,6 +1201,7 @@ def _issue_lines(
             lvl.quantity -= take
             touched[lvl.pk] = lvl
             stock.on_hand -= take
+            pieces = [] if cost_pieces is not None else None
             movements.append(
                 Movement(
                     organisation_id=store.organisation_id,
@@ -1200,13 +1211,15 @@ def _issue_lines(
                     batch=lvl.batch,
                     kind=kind,
                     quantity=-take,
-                    unit_cost=costs.take(item=item, quantity=take),
+                    unit_cost=costs.take(item=item, quantity=take, pieces=pieces),
                     unit_price=line.unit_price,
                     user=user if user is not None and user.pk else None,
                     created_at=now,
                     **refs,
                 )
             )
+            if cost_pieces is not None:
+                cost_pieces.append((movements[-1], pieces))
         if kind == K.SALE:
             stock.last_sale_at = now
     StockLevel.objects.bulk_update(list(touched.values()), ["quantity"])
@@ -1231,6 +1244,25 @@ def _issue_lines(
 def _issue(*, kind, user, store, line: SaleLine, check_reserved: bool, **refs) -> list[Movement]:
     return _issue_lines(
         kind=kind, user=user, store=store, lines=[line], check_reserved=check_reserved, **refs
+    )
+
+
+def _pending_layers(*, cost_pieces: list, item: Item, store: Store) -> None:
+    """FIFO layers for stock on its way to `store`: the sending store's layers as they were
+    taken (their receipt time and cost), opened when the transfer is received. Until then
+    nothing is left in them (remaining 0); they point at the transfer-out movement."""
+    CostLayer.objects.bulk_create(
+        CostLayer(
+            item=item,
+            store=store,
+            received_at=received_at or out.created_at,
+            quantity=qty,
+            remaining=ZERO,
+            unit_cost=cost,
+            movement=out,
+        )
+        for out, pieces in cost_pieces
+        for received_at, qty, cost in pieces or []
     )
 
 
@@ -1762,16 +1794,25 @@ def ship_transfer(*, user, transfer: Transfer) -> Transfer:
     require(user, "inventory.ship_transfer", transfer)
     transfer = _transfer_for_update(transfer, Transfer.Status.APPROVED)
     src = transfer.from_store
+    # FIFO at both ends: the receiver gets the sender's layers (receipt time and cost), not a
+    # new layer dated today at the blended cost.
+    carry_layers = _uses_fifo(src.organisation_id) and _uses_fifo(transfer.to_store.organisation_id)
     for line in transfer.lines.select_related("item", "to_item").order_by("item_id"):
-        moves = _issue(
+        cost_pieces = [] if carry_layers else None
+        moves = _issue_lines(
             kind=K.TRANSFER_OUT,
             user=user,
             store=src,
-            line=SaleLine(item=line.item, quantity=line.quantity),
+            lines=[SaleLine(item=line.item, quantity=line.quantity)],
             check_reserved=True,
+            cost_pieces=cost_pieces,
             transfer=transfer,
             reference=transfer.number,
         )
+        if carry_layers:
+            _pending_layers(
+                cost_pieces=cost_pieces, item=line.to_item or line.item, store=transfer.to_store
+            )
         if len(moves) == 1 and moves[0].batch_id:
             line.batch_id = moves[0].batch_id
             line.save(update_fields=["batch"])
@@ -1813,7 +1854,9 @@ def receive_transfer(*, user, transfer: Transfer, location: Location | None = No
             cost = out.unit_cost
             if target.pk != line.item.pk:
                 _revalue(target, quantity=-out.quantity, unit_cost=cost)
-            _post(
+            pending = CostLayer.objects.filter(movement=out, store=dest, item=target, remaining=0)
+            carried = _uses_fifo(dest.organisation_id) and pending.exists()
+            moved_in = _post(
                 kind=K.TRANSFER_IN,
                 item=target,
                 store=dest,
@@ -1822,9 +1865,12 @@ def receive_transfer(*, user, transfer: Transfer, location: Location | None = No
                 quantity=-out.quantity,
                 user=user,
                 unit_cost=cost,
+                open_layer=not carried,
                 transfer=transfer,
                 reference=transfer.number,
             )
+            if carried:  # the sender's layers, opened here with their own time and cost
+                pending.update(remaining=F("quantity"), movement=moved_in)
         stock = _locked(ItemStock, item=target, store=dest)
         stock.in_transit = max(stock.in_transit - line.quantity, ZERO)
         stock.save(update_fields=["in_transit"])

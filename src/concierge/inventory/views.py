@@ -58,7 +58,10 @@ def _store(request) -> Store:
             raise Http404("Not found.")
     if store is None:
         raise Http404("Not found.")
-    request.session[SESSION_STORE] = store.pk
+    if request.session.get(SESSION_STORE) != store.pk:
+        # Only when it changes: writing the same value would save the session (an UPDATE and
+        # a commit) on every page.
+        request.session[SESSION_STORE] = store.pk
     return store
 
 
@@ -540,6 +543,7 @@ def item_detail(request, pk):
 
     rule = ReorderRule.objects.filter(item=item, store=store).first()
     plan = forecast_link.plans(store=store, item_ids=[item.pk]).get(item.pk) if store else None
+    by_store = selectors.item_stock_by_store(item=item, user=request.user)
     return render(
         request,
         "inventory/item.html",
@@ -547,10 +551,10 @@ def item_detail(request, pk):
             request,
             store,
             item=item,
-            by_store=selectors.item_stock_by_store(item=item, user=request.user),
+            by_store=by_store,
             levels=selectors.item_levels(item=item, store=store),
             moves=selectors.item_movements(item=item, store=store, limit=30),
-            network=selectors.network_availability(user=request.user, item=item),
+            network=selectors.network_availability(user=request.user, item=item, own=by_store),
             variants=selectors.variants_of(item=item, store=store),
             rule=rule,
             plan=plan,

@@ -194,3 +194,69 @@ def test_sale_of_the_same_item_on_two_lines_takes_both(shop):
     )
     assert ItemStock.objects.get(item=shop.item, store=shop.store).on_hand == 0
     assert ledger.check().ok
+
+
+def _receive_at(shop, qty, cost, store, location):
+    services.receive_stock(
+        user=shop.staff,
+        store=store,
+        confirm=True,
+        lines=[ReceiptLine(item=shop.item, quantity=D(qty), unit_cost=D(cost), location=location)],
+    )
+
+
+def test_fifo_layers_travel_with_a_transfer_keeping_their_age_and_cost(shop):
+    """Store A holds 10 @ 5 (oldest) and 10 @ 7; store B then receives 10 @ 6. Fifteen units
+    go from A to B: B must hold them as 10 @ 5 and 5 @ 7 with their original receipt times,
+    older than its own 10 @ 6 — not as one new layer of 15 @ 5.6667 dated today."""
+    services.update_inventory_settings(user=shop.manager, organisation=shop.org, valuation="fifo")
+    _receive_at(shop, 10, "5.00", shop.store, shop.bin)
+    _receive_at(shop, 10, "7.00", shop.store, shop.bin)
+    _receive_at(shop, 10, "6.00", shop.other_store, shop.other_bin)
+    old = {
+        layer.unit_cost: layer.received_at
+        for layer in CostLayer.objects.filter(item=shop.item, store=shop.store)
+    }
+    t = services.request_transfer(
+        user=shop.staff,
+        from_store=shop.store,
+        to_store=shop.other_store,
+        lines=[(shop.item, D(15))],
+    )
+    services.approve_transfer(user=shop.manager, transfer=t)
+    services.ship_transfer(user=shop.staff, transfer=t)
+    # In transit: in neither store's value.
+    assert selectors.stock_value(store=shop.other_store) == D("60.00")
+    services.receive_transfer(user=shop.staff, transfer=t)
+    layers = list(
+        CostLayer.objects.filter(item=shop.item, store=shop.other_store, remaining__gt=0)
+        .order_by("received_at", "id")
+        .values_list("unit_cost", "remaining", "received_at")
+    )
+    assert [(c, r) for c, r, _t in layers] == [(D(5), D(10)), (D(7), D(5)), (D(6), D(10))]
+    assert layers[0][2] == old[D(5)] and layers[1][2] == old[D(7)]
+    # B sells 12: by hand FIFO is 10 × 5 + 2 × 7 = 64 → 5.3333 each (the restarted layer
+    # would have given 10 × 6 + 2 × 5.6667).
+    moves = services.sell_stock(
+        user=shop.staff,
+        store=shop.other_store,
+        confirm=True,
+        lines=[SaleLine(item=shop.item, quantity=D(12))],
+    )
+    assert sum(-m.quantity * m.unit_cost for m in moves) == D("63.9996")  # 12 × 5.3333
+    # Left at B: 3 @ 7 + 10 @ 6 = 81; at A: 5 @ 7 = 35.
+    assert selectors.stock_value(store=shop.other_store) == D("81.00")
+    assert selectors.stock_value(store=shop.store) == D("35.00")
+    assert ledger.check().ok
+
+
+def test_a_transfer_into_an_average_cost_organisation_opens_no_layers(shop):
+    _receive_at(shop, 10, "5.00", shop.store, shop.bin)
+    t = services.request_transfer(
+        user=shop.staff, from_store=shop.store, to_store=shop.other_store, lines=[(shop.item, D(4))]
+    )
+    services.approve_transfer(user=shop.manager, transfer=t)
+    services.ship_transfer(user=shop.staff, transfer=t)
+    services.receive_transfer(user=shop.staff, transfer=t)
+    assert not CostLayer.objects.exists()
+    assert ItemStock.objects.get(item=shop.item, store=shop.other_store).on_hand == 4
