@@ -36,26 +36,32 @@ MAX_FRAME = 64 * 1024
 HEALTH_CHECK_SECONDS = 30
 
 
-def _chat_thread_count() -> int:
+def chat_thread_count(engine: str, configured: str = "") -> int:
     """Threads for the visitor chat's database work. SQLite takes one writer at a time, so
     one thread (more would only queue on the write lock); PostgreSQL takes writers in
     parallel, and a message there waits on several round trips (PostgreSQL, Redis) during
     which another chat's message can go ahead. `ASSISTANT_CHAT_THREADS` overrides it."""
-    from django.conf import settings
-
-    configured = os.environ.get("ASSISTANT_CHAT_THREADS", "")
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
-    return 1 if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4
+    return 1 if engine.endswith("sqlite3") else 4
+
+
+def _lanes() -> list[ThreadPoolExecutor]:
+    from django.conf import settings
+
+    count = chat_thread_count(
+        settings.DATABASES["default"]["ENGINE"], os.environ.get("ASSISTANT_CHAT_THREADS", "")
+    )
+    return [
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"assistant-chat-{i}")
+        for i in range(count)
+    ]
 
 
 #: The visitor chat's database threads ("lanes"): each keeps its own connection open (see
 #: `in_chat_thread`). A socket is given one lane when it opens and keeps it, so one chat's
 #: messages are handled in order.
-CHAT_LANES = [
-    ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"assistant-chat-{i}")
-    for i in range(_chat_thread_count())
-]
+CHAT_LANES = _lanes()
 CHAT_THREAD = CHAT_LANES[0]
 _next_lane = itertools.count()
 _checks = threading.local()

@@ -6,7 +6,7 @@ from channels.routing import URLRouter
 from channels.testing.websocket import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
-from concierge.assistant import guards, services
+from concierge.assistant import consumers, guards, services
 from concierge.assistant.consumers import close_chat_connection
 from concierge.assistant.models import Conversation
 from concierge.assistant.routing import websocket_urlpatterns
@@ -211,3 +211,42 @@ async def test_bad_input_over_the_socket_gets_a_reply_as_plain_text(trained_org,
     if "<script>" in text:  # stored and sent back as text; the widget draws it with textContent
         assert reply["messages"][0]["text"] == text
     await comm.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("engine", "configured", "threads"),
+    [
+        ("django.db.backends.sqlite3", "", 1),
+        ("django.db.backends.postgresql", "", 4),
+        ("django.db.backends.postgresql", "2", 2),
+        ("django.db.backends.sqlite3", "0", 1),
+        ("django.db.backends.postgresql", "many", 4),
+    ],
+)
+def test_chat_lanes_one_for_sqlite_more_for_postgresql(engine, configured, threads):
+    assert consumers.chat_thread_count(engine, configured) == threads
+
+
+async def test_each_socket_keeps_its_lane(trained_org, monkeypatch):
+    """With two lanes, two chats go to different threads, and each answers in order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    lanes = [ThreadPoolExecutor(max_workers=1) for _ in range(2)]
+    monkeypatch.setattr(consumers, "CHAT_LANES", lanes)
+    try:
+        comms = [visitor_socket(trained_org.slug) for _ in range(2)]
+        for comm in comms:
+            assert (await comm.connect())[0]
+            await comm.send_json_to({"type": "start", "language": "en"})
+            await receive_until(comm, "hello")
+        for comm in comms:  # one after the other: the in-memory test SQLite takes no
+            # concurrent writers (why SQLite gets one lane)
+            await comm.send_json_to({"type": "message", "text": "where is my order"})
+            reply = await receive_until(comm, "messages")
+            assert reply["messages"][-1]["source_url"] == "/help/delivery/"
+        for comm in comms:
+            await comm.disconnect()
+        assert all(lane._threads for lane in lanes)  # both lanes did a chat's work
+    finally:
+        for lane in lanes:
+            lane.submit(consumers._close_connection).result()
