@@ -192,6 +192,7 @@ class POReceiveLineIn(Schema):
     quantity: Decimal = Field(gt=0)
     expires_on: date | None = None
     batch: str = ""
+    serials: list[str] = []  # one per unit, for serialised items
 
 
 class POReceiveIn(Schema):
@@ -508,7 +509,11 @@ def receive_purchase_order(request, po_id: int, payload: POReceiveIn):
     po = selectors.purchase_order_for(user=request.auth, pk=po_id)
     lines = {
         ln.line_id: services.ReceiptLine(
-            item=None, quantity=ln.quantity, expires_on=ln.expires_on, batch_code=ln.batch
+            item=None,
+            quantity=ln.quantity,
+            expires_on=ln.expires_on,
+            batch_code=ln.batch,
+            serials=[s.strip() for s in ln.serials if s.strip()],
         )
         for ln in payload.lines
     }

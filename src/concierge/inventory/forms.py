@@ -50,6 +50,11 @@ class StoreBoundForm(forms.Form):
             )
 
 
+def split_serials(text) -> list[str]:
+    """Serial numbers typed or scanned one per line (commas and spaces separate them too)."""
+    return [s for s in (text or "").replace(",", "\n").split() if s]
+
+
 class ReceiveLineForm(StoreBoundForm):
     quantity = forms.DecimalField(
         label=_("Quantity"), min_value=Decimal("0.001"), max_digits=14, decimal_places=3
@@ -353,6 +358,13 @@ class PurchaseOrderReceiveForm(forms.Form):
                     required=False,
                     widget=forms.DateInput(attrs={"type": "date"}),
                 )
+            if line.item.serialised:
+                self.fields[f"serials_{line.pk}"] = forms.CharField(
+                    label=_("%(item)s: serial numbers (one per line, or scan)")
+                    % {"item": line.item.name},
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
 
     def clean(self):
         data = super().clean()
@@ -361,6 +373,18 @@ class PurchaseOrderReceiveForm(forms.Form):
             exp = data.get(f"exp_{line.pk}")
             if exp and exp < today:
                 self.add_error(f"exp_{line.pk}", _("This date is in the past."))
+            if line.item.serialised:
+                serials = split_serials(data.get(f"serials_{line.pk}"))
+                data[f"serials_{line.pk}"] = serials
+                qty = data.get(f"qty_{line.pk}")
+                if qty and len(serials) != qty:
+                    self.add_error(
+                        f"serials_{line.pk}",
+                        _("Enter one serial number per unit received: %(n)s, not %(got)s.")
+                        % {"n": f"{qty.normalize():f}", "got": len(serials)},
+                    )
+                elif len(set(serials)) != len(serials):
+                    self.add_error(f"serials_{line.pk}", _("A serial number is entered twice."))
         return data
 
 

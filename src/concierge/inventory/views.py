@@ -981,7 +981,10 @@ def purchase_order_receive(request, pk):
             qty = form.cleaned_data.get(f"qty_{line.pk}")
             if qty:
                 lines[line.pk] = ReceiptLine(
-                    item=line.item, quantity=qty, expires_on=form.cleaned_data.get(f"exp_{line.pk}")
+                    item=line.item,
+                    quantity=qty,
+                    expires_on=form.cleaned_data.get(f"exp_{line.pk}"),
+                    serials=form.cleaned_data.get(f"serials_{line.pk}") or [],
                 )
         try:
             services.receive_purchase_order(
