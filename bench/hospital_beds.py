@@ -492,7 +492,7 @@ def finish_build(*, log=print) -> None:
 
     from concierge.accounts.models import Membership, Organisation
     from concierge.feedback.models import Rating
-    from concierge.hospital.models import Bed, BedMovement, Stay
+    from concierge.hospital.models import BedMovement, Booking, Stay
 
     User = get_user_model()
     _create_missing_indexes([Rating], log)
@@ -528,23 +528,15 @@ def finish_build(*, log=print) -> None:
                 [(at, bed_id) for bed_id, at in rows],
             )
         log(f"  bed statuses in {time.perf_counter() - t1:.0f} s")
-        staff = User.objects.create_user("bench-staff@example.org", "bench-password-123")
-        Membership.objects.bulk_create(
-            [Membership(user=staff, organisation=o, role="staff") for o in orgs]
-        )
-        # A few free beds blocked for repairs and a few held for a family's booking, as the
-        # live product has them.
-        free_ids = list(
-            Bed.objects.filter(organisation__in=orgs, status="free")
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        n_each = int(0.03 * Bed.objects.filter(organisation__in=orgs).count())
-        picked = free_ids[::7][: 2 * n_each]
-        first_family = User.objects.get(email="bench-family-0@example.org").pk
-        _block_and_hold(
-            blocked_ids=picked[0::2], held_ids=picked[1::2], staff=staff, first_family=first_family
-        )
+        with transaction.atomic():  # staff and the live holds/blocks together, or neither
+            staff = User.objects.create_user("bench-staff@example.org", "bench-password-123")
+            Membership.objects.bulk_create(
+                [Membership(user=staff, organisation=o, role="staff") for o in orgs]
+            )
+            _pick_block_and_hold(orgs, staff)
+    elif not Booking.objects.filter(organisation__in=orgs, reason="bench").exists():
+        # an older run stopped after making the staff account: finish its last step
+        _pick_block_and_hold(orgs, User.objects.get(email="bench-staff@example.org"))
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     if os.environ.get("BENCH_SKIP_SLOW_INDEXES") != "1":
@@ -555,6 +547,26 @@ def datetime_of(seconds: float):
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def _pick_block_and_hold(orgs, staff) -> None:
+    """A few free beds blocked for repairs and a few held for a family's booking (3 % each),
+    as the live product has them."""
+    from django.contrib.auth import get_user_model
+
+    from concierge.hospital.models import Bed
+
+    free_ids = list(
+        Bed.objects.filter(organisation__in=orgs, status="free")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    n_each = int(0.03 * Bed.objects.filter(organisation__in=orgs).count())
+    picked = free_ids[::7][: 2 * n_each]
+    first_family = get_user_model().objects.get(email="bench-family-0@example.org").pk
+    _block_and_hold(
+        blocked_ids=picked[0::2], held_ids=picked[1::2], staff=staff, first_family=first_family
+    )
 
 
 def _block_and_hold(*, blocked_ids, held_ids, staff, first_family) -> None:
@@ -1134,6 +1146,17 @@ def prepare(*, hospitals: int, beds: int, years: float, rebuild: bool) -> tuple[
     drift = rebuild_bed_counts()
     if drift:
         print(f"kept bed counts: {len(drift)} rows rebuilt from the beds", flush=True)
+    from concierge.hospital.models import HospitalRating
+    from concierge.hospital.services import rebuild_hospital_ratings
+
+    if not HospitalRating.objects.exists():  # reviews loaded in bulk: count them once
+        t1 = time.perf_counter()
+        drift = rebuild_hospital_ratings()
+        print(
+            f"kept review aggregates: {len(drift)} hospitals counted in"
+            f" {time.perf_counter() - t1:.0f} s",
+            flush=True,
+        )
     sizes["vendor"] = connection.vendor
     return sizes, state != "done", time.perf_counter() - t0
 

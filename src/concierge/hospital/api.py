@@ -291,12 +291,20 @@ def availability(
     sort: str = "free",
 ):
     services.expire_due_holds()
-    key = selectors.cache_key("avail-json", city, district, ward_kind, feature, sort)
+    version = selectors.counts_version()  # once per request: keys both caches
+    key = selectors.cache_key(
+        "avail-json", city, district, ward_kind, feature, sort, version=version
+    )
     body = cache.get(key)
     if body is not None:
         return HttpResponse(body, content_type="application/json")
     rows = selectors.availability(
-        city=city, district=district, ward_kind=ward_kind, feature=feature, sort=sort
+        city=city,
+        district=district,
+        ward_kind=ward_kind,
+        feature=feature,
+        sort=sort,
+        version=version,
     )
     data = [
         {

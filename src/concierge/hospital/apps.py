@@ -12,6 +12,15 @@ class HospitalConfig(ModuleConfig):
     nav_url_name = "hospital:index"
     nav_icon = "bi-hospital"
 
+    def ready(self) -> None:
+        super().ready()
+        from django.db.models.signals import post_delete, post_save
+
+        from concierge.feedback.models import Rating
+
+        post_save.connect(_rating_changed, sender=Rating, dispatch_uid="hospital-rating-saved")
+        post_delete.connect(_rating_changed, sender=Rating, dispatch_uid="hospital-rating-deleted")
+
     def visible_to(self, user) -> bool:
         return True  # the bed dashboard is public
 
@@ -67,3 +76,10 @@ class HospitalConfig(ModuleConfig):
         from concierge.hospital import services
 
         services.forget_requester(user=user)
+
+
+def _rating_changed(sender, instance, **kwargs) -> None:
+    """A review of a stay was saved or deleted: recount its hospital's kept aggregate."""
+    from concierge.hospital import services
+
+    services.rating_saved(instance)

@@ -206,6 +206,32 @@ class BedCount(models.Model):
         return self.free + self.reserved + self.occupied + self.housekeeping + self.blocked
 
 
+class HospitalRating(models.Model):
+    """A hospital's published stay reviews, kept: average, count and the 1–5 distribution.
+    Recounted for the one hospital whenever one of its stays' ratings is saved or deleted
+    (signals in apps.py, same transaction), so the dashboard and the hospital page read one
+    narrow row per hospital instead of averaging the reviews. `rebuild_hospital_ratings`
+    recounts them all (after a bulk import) and reports drift."""
+
+    organisation = models.OneToOneField(
+        Organisation, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    count = models.PositiveIntegerField(default=0)
+    score_total = models.PositiveBigIntegerField(default=0)
+    s1 = models.PositiveIntegerField(default=0)
+    s2 = models.PositiveIntegerField(default=0)
+    s3 = models.PositiveIntegerField(default=0)
+    s4 = models.PositiveIntegerField(default=0)
+    s5 = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.count}"
+
+    @property
+    def average(self) -> float | None:
+        return round(self.score_total / self.count, 2) if self.count else None
+
+
 class AppendOnly(models.Model):
     """Rows that are written once and never changed or deleted one by one."""
 

@@ -19,16 +19,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models import (
     Avg,
-    BigIntegerField,
     CharField,
     Count,
     F,
     Max,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import Cast, Coalesce
@@ -39,7 +36,7 @@ from django.utils.translation import ngettext
 from concierge.accounts.models import Organisation, Role
 from concierge.accounts.selectors import get_scoped_or_404, has_role, organisations_for
 from concierge.feedback.models import Rating
-from concierge.feedback.selectors import RatingSummary, summarise
+from concierge.feedback.selectors import RatingSummary
 from concierge.hospital.models import (
     ALL_BEDS,
     FEATURE_FIELDS,
@@ -49,6 +46,7 @@ from concierge.hospital.models import (
     BedStatus,
     Booking,
     Feature,
+    HospitalRating,
     Stay,
     Ward,
     WardKind,
@@ -164,20 +162,6 @@ def _expected_free_tomorrow(
     return {(r["organisation_id"], r["bed__ward__kind"]): r["n"] for r in rows}
 
 
-def hospital_ratings(*, hospital_ids=None) -> dict[int, tuple[float, int]]:
-    """Average and count of published stay reviews per hospital, in one query."""
-    stay_org = Stay.objects.filter(pk=Cast(OuterRef("target_id"), BigIntegerField())).values(
-        "organisation_id"
-    )[:1]
-    rows = Rating.objects.filter(
-        target_type=ContentType.objects.get_for_model(Stay), status=Rating.Status.PUBLISHED
-    ).annotate(hospital_id=Subquery(stay_org))
-    if hospital_ids is not None:
-        rows = rows.filter(hospital_id__in=list(hospital_ids))
-    rows = rows.values("hospital_id").annotate(avg=Avg("score"), n=Count("id")).order_by()
-    return {r["hospital_id"]: (round(r["avg"], 2), r["n"]) for r in rows if r["hospital_id"]}
-
-
 FORECAST_SECONDS = 60
 
 
@@ -194,18 +178,18 @@ def cached_expected_free_tomorrow(
     return tomorrow
 
 
-RATINGS_KEY = "hospital:ratings"
-RATINGS_SECONDS = 300
+RATINGS_KEY = "hospital:ratings"  # the old cached ratings (forgotten with the reviews)
 
 
-def cached_hospital_ratings() -> dict[int, tuple[float, int]]:
-    """Every public hospital's review average. Reviews change only when staff moderate them
-    (which drops this key), so they are kept for minutes, not recomputed per bed change."""
-    ratings = cache.get(RATINGS_KEY)
-    if ratings is None:
-        ratings = hospital_ratings()
-        cache.set(RATINGS_KEY, ratings, RATINGS_SECONDS)
-    return ratings
+def kept_hospital_ratings() -> dict[int, tuple[float, int]]:
+    """Every hospital's review average and count from the kept aggregates (one narrow row per
+    hospital, recounted when one of its reviews changes): cheap with the cache emptied."""
+    return {
+        r.organisation_id: (r.average, r.count)
+        for r in HospitalRating.objects.filter(count__gt=0).only(
+            "organisation_id", "count", "score_total"
+        )
+    }
 
 
 def counts_version() -> int:
@@ -216,42 +200,26 @@ def counts_version() -> int:
     return BedCount.objects.aggregate(v=Sum("changes"))["v"] or 0
 
 
-def cache_key(prefix: str, *parts) -> str:
+def cache_key(prefix: str, *parts, version: int | None = None) -> str:
+    """A key under the current counts version (`version`, when the caller has read it already
+    in this request: one read per request)."""
     raw = json.dumps([str(p) for p in parts])
-    return f"hospital:{prefix}:{counts_version()}:{hashlib.sha1(raw.encode()).hexdigest()}"
+    if version is None:
+        version = counts_version()
+    return f"hospital:{prefix}:{version}:{hashlib.sha1(raw.encode()).hexdigest()}"
 
 
-def availability(
-    *,
-    city: str = "",
-    district: str = "",
-    ward_kind: str = "",
-    feature: str = "",
-    sort: str = "free",
-    hospital_ids=None,
-    use_cache: bool = True,
+def _grouped_availability(
+    *, ward_kind: str, feature: str, ids: list[int] | None
 ) -> list[HospitalAvailability]:
-    """Per public hospital and ward type: total, occupied, reserved, free… — one grouped query
-    over the kept counts (the rows for all beds, or for one feature), joined to the hospital for
-    its name and place. Ratings and tomorrow's expected discharges come from one query each.
-    Never touches the beds or the movements."""
-    feature = feature if feature in Feature.values else ALL_BEDS
-    ids = sorted(hospital_ids) if hospital_ids is not None else None
-    key = None
-    if use_cache:
-        key = cache_key("avail", city, district, ward_kind, feature, sort, ids)
-        hit = cache.get(key)
-        if hit is not None:
-            return hit
+    """One grouped query over the kept counts (the rows for all beds, or for one feature),
+    joined to the hospital for its name and place; ratings and tomorrow's expected discharges
+    from their own kept/cached reads. Unsorted, every place."""
     q = Q(
         feature=feature,
         organisation__kind=Organisation.Kind.HOSPITAL,
         organisation__is_public=True,
     )
-    if city:
-        q &= Q(organisation__city__iexact=city)
-    if district:
-        q &= Q(organisation__district__iexact=district)
     if ward_kind:
         q &= Q(ward__kind=ward_kind)
     if ids is not None:
@@ -293,7 +261,7 @@ def availability(
         h.wards.append(ward)
         h.totals.add(ward)
     if hospitals:
-        ratings = cached_hospital_ratings()
+        ratings = kept_hospital_ratings()
         tomorrow = cached_expected_free_tomorrow(ward_kind=ward_kind, feature=feature)
         for h in hospitals.values():
             h.wards.sort(key=lambda w: w.kind)
@@ -301,16 +269,47 @@ def availability(
             for ward in h.wards:
                 ward.expected_free_tomorrow = tomorrow.get((h.id, ward.kind), 0)
                 h.expected_free_tomorrow += ward.expected_free_tomorrow
-    result = list(hospitals.values())
-    if sort == "rating":
-        result.sort(key=lambda h: (-(h.rating or 0), -h.totals.free, h.name))
-    elif sort == "name":
-        result.sort(key=lambda h: h.name)
+    return list(hospitals.values())
+
+
+def availability(
+    *,
+    city: str = "",
+    district: str = "",
+    ward_kind: str = "",
+    feature: str = "",
+    sort: str = "free",
+    hospital_ids=None,
+    use_cache: bool = True,
+    version: int | None = None,
+) -> list[HospitalAvailability]:
+    """Per public hospital and ward type: total, occupied, reserved, free… Every place and
+    sort of one bed type × feature comes from the same cached list (one grouped query per
+    counts version), filtered and sorted here: a place filter, a sort or the recommendations
+    never cost a second query. Never touches the beds or the movements."""
+    feature = feature if feature in Feature.values else ALL_BEDS
+    ids = sorted(hospital_ids) if hospital_ids is not None else None
+    key = None
+    if use_cache:
+        key = cache_key("avail", ward_kind, feature, ids, version=version)
+        rows = cache.get(key)
     else:
-        result.sort(key=lambda h: (-h.totals.free, -(h.rating or 0), h.name))
-    if key:
-        cache.set(key, result, CACHE_SECONDS)
-    return result
+        rows = None
+    if rows is None:
+        rows = _grouped_availability(ward_kind=ward_kind, feature=feature, ids=ids)
+        if key:
+            cache.set(key, rows, CACHE_SECONDS)
+    if city:
+        city = city.casefold()
+        rows = [h for h in rows if h.city.casefold() == city]
+    if district:
+        district = district.casefold()
+        rows = [h for h in rows if h.district.casefold() == district]
+    if sort == "rating":
+        return sorted(rows, key=lambda h: (-(h.rating or 0), -h.totals.free, h.name))
+    if sort == "name":
+        return sorted(rows, key=lambda h: h.name)
+    return sorted(rows, key=lambda h: (-h.totals.free, -(h.rating or 0), h.name))
 
 
 def saner_capacity(*, hospital_ids=None) -> list[dict]:
@@ -351,6 +350,19 @@ def cities() -> list[tuple[str, str]]:
         .distinct()
         .order_by("city", "district")
     )
+
+
+PLACES_KEY = "hospital:places"
+PLACES_SECONDS = 300
+
+
+def cached_places() -> list[tuple[str, str]]:
+    """The dashboard's place filter choices, kept five minutes (hospitals rarely move)."""
+    places = cache.get(PLACES_KEY)
+    if places is None:
+        places = cities()
+        cache.set(PLACES_KEY, places, PLACES_SECONDS)
+    return places
 
 
 def public_hospital_or_404(*, slug: str) -> Organisation:
@@ -403,7 +415,15 @@ def _stay_ids_as_text(hospital: Organisation):
 
 
 def review_summary(*, hospital: Organisation) -> RatingSummary:
-    return summarise(_stay_reviews(hospital))
+    """From the kept aggregate (one row); no row yet means no published review."""
+    row = HospitalRating.objects.filter(organisation=hospital).first()
+    if row is None or not row.count:
+        return RatingSummary(average=None, count=0, distribution=dict.fromkeys(range(5, 0, -1), 0))
+    return RatingSummary(
+        average=row.average,
+        count=row.count,
+        distribution={n: getattr(row, f"s{n}") for n in range(5, 0, -1)},
+    )
 
 
 def _stay_reviews(hospital: Organisation) -> QuerySet[Rating]:
@@ -464,10 +484,16 @@ def recommendations(
     city: str = "",
     district: str = "",
     limit: int = 5,
+    version: int | None = None,
 ) -> list[HospitalAvailability]:
     """Hospitals with a free bed of the needed kind: same district, then same city, first;
-    then most free beds, best rating and most beds expected to free up tomorrow."""
-    rows = [h for h in availability(ward_kind=ward_kind, feature=feature) if h.totals.free > 0]
+    then most free beds, best rating and most beds expected to free up tomorrow. Reads the
+    same cached list as the dashboard (no query of its own once that is cached)."""
+    rows = [
+        h
+        for h in availability(ward_kind=ward_kind, feature=feature, version=version)
+        if h.totals.free > 0
+    ]
 
     def rank(h: HospitalAvailability):
         near = (

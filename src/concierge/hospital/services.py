@@ -20,8 +20,19 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Count, F, Max, Q, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Count,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -39,6 +50,7 @@ from concierge.hospital.models import (
     BedStatus,
     Booking,
     Feature,
+    HospitalRating,
     Sex,
     Stay,
     Urgency,
@@ -254,6 +266,94 @@ def rebuild_bed_counts(*, ward_ids=None, check_only: bool = False) -> list[Count
         else:
             BedCount.objects.filter(pk=row.pk).update(changes=F("changes") + 1, **values)
     return drift
+
+
+# --- kept review aggregates -------------------------------------------------------------------
+
+RATING_FIELDS = ("count", "score_total", "s1", "s2", "s3", "s4", "s5")
+
+
+def _published_stay_ratings():
+    from django.contrib.contenttypes.models import ContentType
+
+    from concierge.feedback.models import Rating
+
+    return Rating.objects.filter(
+        target_type=ContentType.objects.get_for_model(Stay), status=Rating.Status.PUBLISHED
+    )
+
+
+def _rating_aggregates(ratings) -> dict:
+    return {
+        "count": Count("id"),
+        "score_total": Coalesce(Sum("score"), 0),
+        **{f"s{n}": Count("id", filter=Q(score=n)) for n in range(1, 6)},
+    }
+
+
+def recount_hospital_rating(*, organisation_id: int) -> HospitalRating:
+    """Recount one hospital's kept review aggregate from its published stay reviews (called
+    when one of them is saved or deleted, in the same transaction)."""
+    stay_ids = (
+        Stay.objects.filter(organisation_id=organisation_id)
+        .annotate(sid=Cast("pk", CharField()))
+        .values("sid")
+    )
+    ratings = _published_stay_ratings().filter(target_id__in=stay_ids)
+    values = ratings.aggregate(**_rating_aggregates(ratings))
+    row, _created = HospitalRating.objects.update_or_create(
+        organisation_id=organisation_id, defaults=values
+    )
+    return row
+
+
+def rebuild_hospital_ratings(*, check_only: bool = False) -> list[tuple[int, dict, dict]]:
+    """Recount every hospital's kept review aggregate in one grouped query; rewrite the rows
+    that differ (unless `check_only`) and return them as (hospital, kept, actual)."""
+    stay_org = Stay.objects.filter(pk=Cast(OuterRef("target_id"), BigIntegerField())).values(
+        "organisation_id"
+    )[:1]
+    ratings = _published_stay_ratings().annotate(hospital_id=Subquery(stay_org))
+    actual = {
+        row.pop("hospital_id"): row
+        for row in ratings.values("hospital_id").annotate(**_rating_aggregates(ratings)).order_by()
+        if row["hospital_id"]
+    }
+    kept = {r.organisation_id: r for r in HospitalRating.objects.all()}
+    zero = dict.fromkeys(RATING_FIELDS, 0)
+    drift = []
+    for org_id in sorted(set(actual) | set(kept)):
+        want = actual.get(org_id, zero)
+        row = kept.get(org_id)
+        have = {f: getattr(row, f) for f in RATING_FIELDS} if row else zero
+        if have == want and (row or not actual.get(org_id)):
+            continue
+        drift.append((org_id, have, want))
+        if not check_only:
+            HospitalRating.objects.update_or_create(organisation_id=org_id, defaults=want)
+    return drift
+
+
+def rating_saved(rating) -> None:
+    """Signal receiver (apps.py): a rating of a stay was saved or deleted — recount its
+    hospital's kept aggregate and forget the cached review lists."""
+    from django.contrib.contenttypes.models import ContentType
+
+    if rating.target_type_id != ContentType.objects.get_for_model(Stay).pk:
+        return
+    if not str(rating.target_id).isdigit():
+        return
+    org_id = (
+        Stay.objects.filter(pk=int(rating.target_id))
+        .values_list("organisation_id", flat=True)
+        .first()
+    )
+    if org_id is None:
+        return
+    recount_hospital_rating(organisation_id=org_id)
+    from concierge.hospital.selectors import forget_reviews
+
+    transaction.on_commit(lambda: forget_reviews(hospital=Organisation(pk=org_id)))
 
 
 def _announce(bed: Bed) -> None:

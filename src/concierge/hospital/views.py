@@ -16,14 +16,16 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from concierge.core.charts import Chart
 from concierge.feedback import services as feedback_services
+from concierge.feedback.templatetags.feedback_tags import stars
 from concierge.hospital import selectors, services
 from concierge.hospital.forms import (
     AvailabilityFilterForm,
@@ -64,13 +66,13 @@ def _flash_error(request, exc: ValidationError) -> None:
 # --- public ------------------------------------------------------------------------------------
 
 
-def _dashboard_context(request, form: AvailabilityFilterForm) -> dict:
+def _dashboard_context(request, form: AvailabilityFilterForm, *, version: int) -> dict:
     filters = (
         form.filters()
         if request.GET
         else {"city": "", "district": "", "ward_kind": "", "feature": "", "sort": "free"}
     )
-    hospitals = selectors.availability(**filters)
+    hospitals = selectors.availability(**filters, version=version)
     recommended = []
     if filters["ward_kind"] or filters["feature"]:
         recommended = selectors.recommendations(
@@ -79,6 +81,7 @@ def _dashboard_context(request, form: AvailabilityFilterForm) -> dict:
             city=filters["city"],
             district=filters["district"],
             limit=3,
+            version=version,
         )
     totals = {
         "free": sum(h.totals.free for h in hospitals),
@@ -90,6 +93,7 @@ def _dashboard_context(request, form: AvailabilityFilterForm) -> dict:
     filter_query.pop("page", None)
     return {
         "hospitals": page.object_list,
+        "rows_html": _rows_html(page.object_list),
         "page": page,
         "filters": filters,
         "totals": totals,
@@ -99,7 +103,75 @@ def _dashboard_context(request, form: AvailabilityFilterForm) -> dict:
     }
 
 
-def _availability_html(request, form: AvailabilityFilterForm) -> str:
+FREE_BADGE, NONE_BADGE = "text-bg-success", "text-bg-light border"
+
+
+def _rows_html(hospitals) -> str:
+    """The table's rows built from plain values: about 25 rows × 6 bed-type badges is the bulk
+    of the fragment, and a template loop with per-badge lookups, filters and tags cost most of
+    the time of a request right after a bed change. Every value is escaped here."""
+    if not hospitals:
+        return (
+            '<tr><td colspan="8" class="text-center text-body-secondary py-4">'
+            + escape(_("No hospital matches these filters."))
+            + "</td></tr>"
+        )
+    url = reverse("hospital:hospital", args=["SLUG"]).replace("SLUG", "{}")
+    no_reviews = escape(_("No reviews yet"))
+    out = []
+    for h in hospitals:
+        place = escape(h.city)
+        if h.district and h.district != h.city:
+            place += ", " + escape(h.district)
+        if h.phone:
+            place += " · " + escape(h.phone)
+        badges = "".join(
+            f'<span class="badge rounded-pill {FREE_BADGE if w.free else NONE_BADGE} me-1 mb-1"'
+            f' data-kind="{escape(w.kind)}">{escape(w.kind_label)} {w.free}/{w.total}'
+            "</span>"
+            for w in h.wards
+        )
+        if h.expected_free_tomorrow:
+            n = h.expected_free_tomorrow
+            badges += (
+                '\n        <div class="small text-body-secondary">'
+                + escape(
+                    ngettext(
+                        "%(n)s bed expected to free up tomorrow",
+                        "%(n)s beds expected to free up tomorrow",
+                        n,
+                    )
+                    % {"n": n}
+                )
+                + "</div>"
+            )
+        if h.rating:
+            rating = (
+                f'<span class="text-warning" aria-hidden="true">{stars(h.rating)}</span>'
+                f" {h.rating:.1f}"
+                f' <span class="small text-body-secondary">({h.rating_count})</span>'
+            )
+        else:
+            rating = f'<span class="small text-body-secondary">{no_reviews}</span>'
+        t = h.totals
+        out.append(
+            f'<tr data-hospital="{escape(h.slug)}">\n'
+            f'      <th scope="row"><a href="{url.format(escape(h.slug))}">{escape(h.name)}</a>\n'
+            f'        <div class="small text-body-secondary fw-normal">{place}</div></th>\n'
+            f"      <td>{badges}</td>\n"
+            f'      <td class="text-end {"count-free" if t.free else "count-zero"}"'
+            f' data-count="free">{t.free}</td>\n'
+            f'      <td class="text-end" data-count="occupied">{t.occupied}</td>\n'
+            f'      <td class="text-end" data-count="reserved">{t.reserved}</td>\n'
+            f'      <td class="text-end" data-count="total">{t.total}</td>\n'
+            f"      <td>{rating}</td>\n"
+            f'      <td class="small text-body-secondary">{escape(t.age_label)}</td>\n'
+            "    </tr>"
+        )
+    return "\n    ".join(out)
+
+
+def _availability_html(request, form: AvailabilityFilterForm, *, version: int) -> str:
     """The counts table (what htmx polls), rendered once per bed-count version, language and
     query: the key moves with every committed bed change from any process, so a change shows
     at the next request; the short lifetime keeps "updated N seconds ago" honest."""
@@ -109,11 +181,14 @@ def _availability_html(request, form: AvailabilityFilterForm) -> str:
         timezone.get_current_timezone_name(),
         request.user.is_authenticated,
         sorted(request.GET.lists()),
+        version=version,
     )
     html = cache.get(key)
     if html is None:
         html = render_to_string(
-            "hospital/_availability.html", _dashboard_context(request, form), request=request
+            "hospital/_availability.html",
+            _dashboard_context(request, form, version=version),
+            request=request,
         )
         cache.set(key, html, selectors.CACHE_SECONDS)
     return html
@@ -122,8 +197,9 @@ def _availability_html(request, form: AvailabilityFilterForm) -> str:
 def index(request):
     """The public bed dashboard: no login needed; counts only."""
     services.expire_due_holds()  # the check on read; the cron task does the rest
-    form = AvailabilityFilterForm(request.GET or None, places=selectors.cities())
-    html = _availability_html(request, form)
+    version = selectors.counts_version()  # once per request: keys every cache below
+    form = AvailabilityFilterForm(request.GET or None, places=selectors.cached_places())
+    html = _availability_html(request, form, version=version)
     if request.htmx:
         return HttpResponse(html)
     ctx = {
