@@ -1203,6 +1203,9 @@ def prepare(*, hospitals: int, beds: int, years: float, rebuild: bool) -> tuple[
     else:
         finish_build(log=log)  # resumes an interrupted finish (indexes, statuses)
         sizes = build_sizes(connection)
+    if connection.vendor == "postgresql":  # visibility map for index-only scans, fresh stats
+        with connection.cursor() as cur:
+            cur.execute("VACUUM (ANALYZE) hospital_stay, hospital_bed, hospital_bedcount")
     from concierge.hospital.services import rebuild_bed_counts
 
     drift = rebuild_bed_counts()
@@ -1211,9 +1214,10 @@ def prepare(*, hospitals: int, beds: int, years: float, rebuild: bool) -> tuple[
     from concierge.hospital.models import HospitalRating
     from concierge.hospital.services import rebuild_hospital_ratings
 
-    if not HospitalRating.objects.exists():  # reviews loaded in bulk: count them once
+    kept = list(HospitalRating.objects.values_list("count", "latest_review_ids"))
+    if not kept or any(n and not latest for n, latest in kept):  # reviews loaded in bulk
         t1 = time.perf_counter()
-        drift = rebuild_hospital_ratings()
+        drift = rebuild_hospital_ratings(rewrite_all=True)
         print(
             f"kept review aggregates: {len(drift)} hospitals counted in"
             f" {time.perf_counter() - t1:.0f} s",

@@ -11,7 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -223,6 +224,8 @@ class HospitalRating(models.Model):
     s3 = models.PositiveIntegerField(default=0)
     s4 = models.PositiveIntegerField(default=0)
     s5 = models.PositiveIntegerField(default=0)
+    # The latest published reviews with a comment (newest first), for the hospital's page.
+    latest_review_ids = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"{self.organisation_id}: {self.count}"
@@ -368,6 +371,15 @@ class Stay(models.Model):
         indexes = [
             models.Index(fields=["organisation", "discharged_at"]),
             models.Index(fields=["organisation", "admitted_at"]),
+            # "Expected to free up tomorrow": open stays by expected discharge (staff's date,
+            # else the model's), narrow and covering — read without touching the wide rows.
+            models.Index(
+                Coalesce("expected_discharge_override", "predicted_discharge_at"),
+                F("organisation"),
+                F("bed"),
+                name="hospital_stay_open_expected",
+                condition=Q(discharged_at__isnull=True),
+            ),
         ]
         constraints = [
             # Two people never occupy the same bed.

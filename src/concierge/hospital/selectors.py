@@ -426,21 +426,18 @@ def review_summary(*, hospital: Organisation) -> RatingSummary:
     )
 
 
-def _stay_reviews(hospital: Organisation) -> QuerySet[Rating]:
-    return Rating.objects.filter(
-        target_type=ContentType.objects.get_for_model(Stay),
-        status=Rating.Status.PUBLISHED,
-        target_id__in=_stay_ids_as_text(hospital),
-    )
-
-
 def published_reviews(*, hospital: Organisation, limit: int = 8) -> list[Rating]:
-    return list(
-        _stay_reviews(hospital)
-        .exclude(comment="")
-        .select_related("user")
-        .order_by("-created_at")[:limit]
+    """The latest published reviews with a comment: the kept list of ids (recounted when a
+    review changes) read by primary key, never a search through the hospital's stays."""
+    ids = (
+        HospitalRating.objects.filter(organisation=hospital)
+        .values_list("latest_review_ids", flat=True)
+        .first()
     )
+    if not ids:
+        return []
+    rows = Rating.objects.filter(pk__in=ids[:limit], status=Rating.Status.PUBLISHED)
+    return list(rows.select_related("user").order_by("-created_at", "-pk"))
 
 
 REVIEWS_SECONDS = 300

@@ -301,15 +301,30 @@ def recount_hospital_rating(*, organisation_id: int) -> HospitalRating:
     )
     ratings = _published_stay_ratings().filter(target_id__in=stay_ids)
     values = ratings.aggregate(**_rating_aggregates(ratings))
+    values["latest_review_ids"] = _latest_review_ids(ratings)
     row, _created = HospitalRating.objects.update_or_create(
         organisation_id=organisation_id, defaults=values
     )
     return row
 
 
-def rebuild_hospital_ratings(*, check_only: bool = False) -> list[tuple[int, dict, dict]]:
+LATEST_REVIEWS = 8
+
+
+def _latest_review_ids(ratings) -> list[int]:
+    return list(
+        ratings.exclude(comment="")
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)[:LATEST_REVIEWS]
+    )
+
+
+def rebuild_hospital_ratings(
+    *, check_only: bool = False, rewrite_all: bool = False
+) -> list[tuple[int, dict, dict]]:
     """Recount every hospital's kept review aggregate in one grouped query; rewrite the rows
-    that differ (unless `check_only`) and return them as (hospital, kept, actual)."""
+    that differ (unless `check_only`; every row, latest reviews too, with `rewrite_all`) and
+    return those that differed as (hospital, kept, actual)."""
     stay_org = Stay.objects.filter(pk=Cast(OuterRef("target_id"), BigIntegerField())).values(
         "organisation_id"
     )[:1]
@@ -326,11 +341,19 @@ def rebuild_hospital_ratings(*, check_only: bool = False) -> list[tuple[int, dic
         want = actual.get(org_id, zero)
         row = kept.get(org_id)
         have = {f: getattr(row, f) for f in RATING_FIELDS} if row else zero
-        if have == want and (row or not actual.get(org_id)):
-            continue
-        drift.append((org_id, have, want))
-        if not check_only:
-            HospitalRating.objects.update_or_create(organisation_id=org_id, defaults=want)
+        same = have == want and (row or not actual.get(org_id))
+        if not same:
+            drift.append((org_id, have, want))
+        if (not same or rewrite_all) and not check_only:
+            stay_ids = (
+                Stay.objects.filter(organisation_id=org_id)
+                .annotate(sid=Cast("pk", CharField()))
+                .values("sid")
+            )
+            latest = _latest_review_ids(_published_stay_ratings().filter(target_id__in=stay_ids))
+            HospitalRating.objects.update_or_create(
+                organisation_id=org_id, defaults={**want, "latest_review_ids": latest}
+            )
     return drift
 
 

@@ -187,3 +187,19 @@ def test_no_match_row_when_filters_leave_nothing(client, world):
     BedFactory(ward=world["general"], status=BedStatus.FREE)
     html = client.get(reverse("hospital:index"), {"feature": "paediatric"}).content.decode()
     assert "No hospital matches these filters." in html
+
+
+def test_latest_reviews_are_kept_newest_first_with_comments_only(world):
+    chennai, general = world["chennai"], world["general"]
+    first = _reviewed_stay(chennai, general, 5)
+    second = _reviewed_stay(chennai, general, 3)
+    Rating.objects.filter(pk=second.pk).update(comment="")  # no signal: as a bulk edit would
+    services.rebuild_hospital_ratings(rewrite_all=True)
+    assert [r.pk for r in selectors.published_reviews(hospital=chennai)] == [first.pk]
+    third = _reviewed_stay(chennai, general, 4)
+    assert [r.pk for r in selectors.published_reviews(hospital=chennai)] == [third.pk, first.pk]
+    with CaptureQueriesContext(connection) as ctx:
+        selectors.published_reviews(hospital=chennai)
+    assert not any('"hospital_stay"' in q["sql"] for q in ctx.captured_queries)
+    Rating.objects.get(pk=third.pk).delete()
+    assert [r.pk for r in selectors.published_reviews(hospital=chennai)] == [first.pk]
