@@ -250,3 +250,27 @@ async def test_each_socket_keeps_its_lane(trained_org, monkeypatch):
     finally:
         for lane in lanes:
             lane.submit(consumers._close_connection).result()
+
+
+async def test_visitor_frames_do_not_hop_to_close_connections(trained_org, monkeypatch):
+    """channels' dispatch closes the shared thread's old connections before every frame (a
+    thread hop); the visitor socket does its database work in its lane and skips that."""
+    import channels.consumer
+
+    hops = []
+    real = channels.consumer.aclose_old_connections
+
+    async def counted():
+        hops.append(1)
+        await real()
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+    comm = visitor_socket(trained_org.slug)
+    assert (await comm.connect())[0]
+    await comm.send_json_to({"type": "start", "language": "en"})
+    await receive_until(comm, "hello")
+    await comm.send_json_to({"type": "message", "text": "where is my order"})
+    reply = await receive_until(comm, "messages")
+    assert reply["messages"][-1]["source_url"] == "/help/delivery/"
+    await comm.disconnect()
+    assert hops == []
