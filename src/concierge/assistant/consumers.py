@@ -171,11 +171,6 @@ class VisitorChatConsumer(ConciergeConsumer):
         self.joined = []
         await self.accept()
 
-    def groups_for(self, user):
-        """ConciergeConsumer's hook (not used by `connect` above, kept for the base class)."""
-        slug = self.scope["url_route"]["kwargs"]["slug"]
-        return [] if self.admit(selectors.chat_place(slug=slug)) else None
-
     def admit(self, place) -> bool:
         """Whether this socket may chat with `place` ((organisation, settings) or None): the
         chat is on and the page's Origin is ours or on the organisation's list. No queries."""
