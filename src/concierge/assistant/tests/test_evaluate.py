@@ -128,3 +128,35 @@ def test_evaluate_joins_training_files_across_languages(shared_data, tmp_path):
 def test_evaluate_refuses_missing_files(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         _run("--train", str(tmp_path / "nope.json"), "--test", str(tmp_path / "nope.json"))
+
+
+def test_evaluate_caches_e5_vectors_between_runs(clinc_sample, tmp_path, monkeypatch):
+    """--e5-cache: the second run encodes only the latency samples (one message at a time)."""
+    import numpy as np
+
+    from concierge.assistant.engine import encoders
+
+    batches: list[int] = []
+
+    def fake_model(texts):
+        batches.append(len(texts))
+        return np.array(
+            [np.random.default_rng(sum(map(ord, t))).normal(size=8) for t in texts],
+            dtype=np.float32,
+        )
+
+    monkeypatch.setattr(encoders.E5Encoder, "_load", lambda self: fake_model)
+    monkeypatch.setattr(encoders._E5Cache, "_open", {})
+    cache = tmp_path / "e5-cache"
+    # the command sets the variable for its process; setenv restores it after the test
+    monkeypatch.setenv("CONCIERGE_E5_CACHE", str(tmp_path / "unused"))
+    args = ("--train", str(clinc_sample), "--test", str(clinc_sample), "--encoder", "e5")
+    first = _run(*args, "--e5-cache", str(cache))
+    assert list(cache.glob("*.npz"))
+    assert max(batches) > 1
+
+    batches.clear()
+    monkeypatch.setattr(encoders._E5Cache, "_open", {})  # as a new process would
+    second = _run(*args, "--e5-cache", str(cache))
+    assert set(batches) == {1}  # only predict() calls: latency is always measured for real
+    assert second["in_scope_accuracy"] == first["in_scope_accuracy"]
