@@ -203,3 +203,13 @@ def test_latest_reviews_are_kept_newest_first_with_comments_only(world):
     assert not any('"hospital_stay"' in q["sql"] for q in ctx.captured_queries)
     Rating.objects.get(pk=third.pk).delete()
     assert [r.pk for r in selectors.published_reviews(hospital=chennai)] == [first.pk]
+
+
+def test_rows_built_in_python_are_translated(client, world):
+    from django.utils import translation
+
+    with translation.override("hi"):
+        html = client.get(
+            reverse("hospital:index"), headers={"HX-Request": "true", "Accept-Language": "hi"}
+        ).content.decode()
+    assert "अभी कोई समीक्षा नहीं" in html  # "No reviews yet"
