@@ -7,8 +7,10 @@
     … --part build|dashboard|push|race                 # one step
 
 1. Data: 200 hospitals, 50,000 beds and 5 years of stays, bed movements (hold → admit →
-   discharge → cleaned) and reviews, generated set-based inside the database; reused on the
-   next run (delete the SQLite file under var/, or recreate the database, to rebuild).
+   discharge → cleaned) and reviews, generated set-based inside the database, committed per
+   10 hospitals with progress printed; an interrupted build resumes from the progress table
+   `bench_hospital_build`, a finished one is reused (delete the SQLite file under var/, or
+   recreate the database, to rebuild).
 2. Dashboard: server time (CPU and wall, p50/p95) of every filter and sort of /hospital/, the
    htmx fragment, a hospital page and /api/hospital/availability through the whole Django
    stack — warm, right after a bed change, and with the cache emptied. Target p95 ≤ 100 ms.
