@@ -213,3 +213,17 @@ def test_rows_built_in_python_are_translated(client, world):
             reverse("hospital:index"), headers={"HX-Request": "true", "Accept-Language": "hi"}
         ).content.decode()
     assert "अभी कोई समीक्षा नहीं" in html  # "No reviews yet"
+
+
+def test_management_command_checks_and_repairs_review_aggregates(world):
+    from django.core.management import CommandError, call_command
+
+    chennai = world["chennai"]
+    _reviewed_stay(chennai, world["general"], 4)
+    call_command("hospital_bed_counts", "--check")  # all in step
+    HospitalRating.objects.filter(organisation=chennai).update(count=0, score_total=0)
+    with pytest.raises(CommandError):
+        call_command("hospital_bed_counts", "--check")
+    call_command("hospital_bed_counts")
+    call_command("hospital_bed_counts", "--check")
+    assert selectors.kept_hospital_ratings()[chennai.pk] == (4.0, 1)
