@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from pydantic import ValidationError as PydanticError
 
 from concierge.core.api import ErrorOut, Pagination
 from concierge.inventory import selectors, services
@@ -436,6 +437,72 @@ def post_transfer(request, payload: TransferIn):
 def list_transfers(request, status: str = ""):
     qs = selectors.transfers_for(user=request.auth).order_by("-created_at")
     return qs.filter(status=status) if status else qs
+
+
+class ShipLineIn(Schema):
+    line_id: int
+    serials: list[str] = []  # the units that leave, one per unit, for serialised items
+
+
+class ShipIn(Schema):
+    lines: list[ShipLineIn] = []
+
+
+# The body is optional (a transfer without serialised items ships with an empty POST, as the
+# other actions do), so it is read here rather than declared as a required ninja body.
+SHIP_BODY = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "lines": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["line_id"],
+                                "properties": {
+                                    "line_id": {"type": "integer"},
+                                    "serials": {"type": "array", "items": {"type": "string"}},
+                                },
+                            },
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _ship_payload(request) -> ShipIn:
+    if not request.body or request.content_type != "application/json":
+        return ShipIn()
+    try:
+        return ShipIn.model_validate_json(request.body)
+    except PydanticError as exc:
+        raise ValidationError(
+            {".".join(map(str, e["loc"])) or "body": e["msg"] for e in exc.errors()}
+        ) from exc
+
+
+@router.post(
+    "/transfers/{transfer_id}/ship",
+    response={200: TransferOut, **ERRORS},
+    openapi_extra=SHIP_BODY,
+)
+def ship_transfer(request, transfer_id: int):
+    """Ship an approved transfer. Each serialised line names the serial numbers that leave
+    (in stock at the sending store, one per unit):
+    `{"lines": [{"line_id": 7, "serials": ["SN1", "SN2"]}]}`. A wrong pick answers 422 with
+    the error on the line's `serials_<line_id>` field."""
+    transfer = selectors.transfer_for(user=request.auth, pk=transfer_id)
+    serials: dict[int, list[str]] = {}
+    for ln in _ship_payload(request).lines:
+        serials.setdefault(ln.line_id, []).extend(ln.serials)
+    return services.ship_transfer(user=request.auth, transfer=transfer, serials=serials)
 
 
 @router.post("/transfers/{transfer_id}/{action}", response={200: TransferOut, **ERRORS})

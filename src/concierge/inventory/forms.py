@@ -336,6 +336,51 @@ class TransferForm(forms.Form):
         self.fields["item"].queryset = items
 
 
+class TransferShipForm(forms.Form):
+    """Which serialised units leave on a transfer: a box per serial number in stock at the
+    sending store, and a box to scan or type them instead (one per line)."""
+
+    def __init__(self, *args, transfer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = [
+            line for line in transfer.lines.select_related("item") if line.item.serialised
+        ]
+        in_stock: dict[int, list[str]] = {}
+        for item_id, serial in (
+            SerialNumber.objects.filter(
+                item__in=[line.item_id for line in self.lines],
+                store=transfer.from_store_id,
+                status=SerialNumber.Status.IN_STOCK,
+            )
+            .order_by("item_id", "serial")
+            .values_list("item_id", "serial")
+        ):
+            in_stock.setdefault(item_id, []).append(serial)
+        for line in self.lines:
+            self.fields[f"serials_{line.pk}"] = forms.MultipleChoiceField(
+                label=_("%(item)s: serial numbers that leave (%(n)s)")
+                % {"item": line.item.name, "n": f"{line.quantity.normalize():f}"},
+                choices=[(s, s) for s in in_stock.get(line.item_id, [])[:500]],
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+            self.fields[f"scan_{line.pk}"] = forms.CharField(
+                label=_("…or scan them (one per line)"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def serials(self) -> dict[int, list[str]]:
+        """The serial numbers picked per line id, ticked and scanned together."""
+        data = self.cleaned_data
+        picked = {}
+        for line in self.lines:
+            ticked = data.get(f"serials_{line.pk}", [])
+            scanned = split_serials(data.get(f"scan_{line.pk}"))
+            picked[line.pk] = list(dict.fromkeys([*ticked, *scanned]))
+        return picked
+
+
 class PurchaseOrderReceiveForm(forms.Form):
     delivery_note = forms.CharField(label=_("Delivery note number"), max_length=80)
     confirm = forms.BooleanField(label=_("Accept more than ordered"), required=False)

@@ -253,6 +253,8 @@ class SerialNumber(models.Model):
         SOLD = "sold", _("Sold")
         IN_TRANSIT = "in_transit", _("In transit")
         WRITTEN_OFF = "written_off", _("Written off")
+        # Shipped to another organisation: its twin (same serial, their item) is theirs now.
+        TRANSFERRED = "transferred", _("Moved to another organisation")
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="serials")
     serial = models.CharField(_("serial number"), max_length=80)
@@ -426,6 +428,25 @@ class TransferLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transfer} · {self.item} × {self.quantity}"
+
+
+class TransferSerial(models.Model):
+    """A serialised unit that left on a transfer line: the sender's serial row, and the row it
+    arrived as (the same row inside one organisation, the receiver's item's row across two)."""
+
+    line = models.ForeignKey(TransferLine, on_delete=models.CASCADE, related_name="unit_serials")
+    serial = models.ForeignKey(SerialNumber, on_delete=models.PROTECT, related_name="transfers")
+    received_as = models.ForeignKey(
+        SerialNumber, on_delete=models.PROTECT, null=True, blank=True, related_name="arrivals"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["line", "serial"], name="inv_transfer_serial_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line.transfer} · {self.serial}"
 
 
 class OnlineOrder(models.Model):

@@ -301,6 +301,33 @@ def default_store(*, user, requested=None) -> Store | None:
 # --- stock on hand --------------------------------------------------------------------------
 
 
+@dataclass
+class SerialHistory:
+    serial: SerialNumber
+    transfers: list  # the transfers the unit travelled on, oldest first
+
+
+def serial_histories(*, item: Item, limit: int = 200) -> list[SerialHistory]:
+    """An item's serial numbers with where each is now and the transfers it travelled on
+    (left on, or arrived as this item's unit from another organisation) — three queries."""
+    rows = (
+        SerialNumber.objects.filter(item=item)
+        .select_related("store")
+        .prefetch_related("transfers__line__transfer", "arrivals__line__transfer")
+        .order_by("serial")[:limit]
+    )
+    out = []
+    for row in rows:
+        seen = {
+            link.line.transfer.pk: link.line.transfer
+            for link in [*row.transfers.all(), *row.arrivals.all()]
+        }
+        out.append(
+            SerialHistory(serial=row, transfers=sorted(seen.values(), key=lambda t: t.created_at))
+        )
+    return out
+
+
 def serial_in_stock(*, store: Store, code: str) -> SerialNumber | None:
     """The in-stock unit of `store` whose serial number was scanned, if any."""
     return (

@@ -51,6 +51,7 @@ from concierge.inventory.models import (
     Supplier,
     Transfer,
     TransferLine,
+    TransferSerial,
     WebhookDelivery,
     WebhookSubscription,
 )
@@ -1195,7 +1196,9 @@ def _issue_lines(
                 store=store,
                 serials=line.serials,
                 quantity=quantity,
-                status=SerialNumber.Status.SOLD,
+                status=SerialNumber.Status.IN_TRANSIT
+                if kind == K.TRANSFER_OUT
+                else SerialNumber.Status.SOLD,
             )
         for lvl, take in takes:
             lvl.quantity -= take
@@ -1788,22 +1791,122 @@ def reject_transfer(*, user, transfer: Transfer) -> Transfer:
     return transfer
 
 
+def _serials_field(line: TransferLine) -> str:
+    """The error key for a line's serial numbers: the ship form's field of the same name."""
+    return f"serials_{line.pk}"
+
+
+def _check_ship_serials(
+    *, transfer: Transfer, lines: list[TransferLine], serials: dict[int, list[str]]
+) -> dict[int, list[str]]:
+    """The serial numbers picked for each serialised line, checked before anything moves:
+    one per unit, each in stock at the sending store, and — across organisations — not
+    already in stock under the receiver's item. Every line's errors are reported at once."""
+    known = {line.pk for line in lines}
+    errors: dict[str, list[str]] = {}
+    stray = [pk for pk in serials if pk not in known]
+    if stray:
+        errors["lines"] = [
+            _("No line %(ids)s on this transfer.") % {"ids": ", ".join(map(str, stray))}
+        ]
+    picked: dict[int, list[str]] = {}
+    for line in lines:
+        key = _serials_field(line)
+        codes = [c.strip() for c in serials.get(line.pk) or [] if c and c.strip()]
+        if not line.item.serialised:
+            if codes:
+                errors[key] = [_("%(item)s has no serial numbers.") % {"item": line.item.name}]
+            continue
+        if len(codes) != line.quantity:
+            errors[key] = [
+                _("%(item)s: pick one serial number per unit shipped: %(n)s, not %(got)s.")
+                % {"item": line.item.name, "n": _fmt(line.quantity), "got": len(codes)}
+            ]
+            continue
+        if len(set(codes)) != len(codes):
+            errors[key] = [_("A serial number is entered twice.")]
+            continue
+        rows = {
+            r.serial: r
+            for r in SerialNumber.objects.filter(item=line.item, serial__in=codes).select_related(
+                "store"
+            )
+        }
+        problems = []
+        unknown = [c for c in codes if c not in rows]
+        if unknown:
+            problems.append(
+                _("Unknown serial numbers of %(item)s: %(serials)s.")
+                % {"item": line.item.name, "serials": ", ".join(unknown)}
+            )
+        elsewhere = [
+            c
+            for c in codes
+            if c in rows
+            and rows[c].status == SerialNumber.Status.IN_STOCK
+            and rows[c].store_id != transfer.from_store_id
+        ]
+        for c in elsewhere:
+            problems.append(
+                _("%(serial)s is in stock at %(store)s, not at %(here)s.")
+                % {
+                    "serial": c,
+                    "store": rows[c].store.name if rows[c].store else "—",
+                    "here": transfer.from_store.name,
+                }
+            )
+        gone = [c for c in codes if c in rows and rows[c].status != SerialNumber.Status.IN_STOCK]
+        for c in gone:
+            problems.append(
+                _("%(serial)s is not in stock (%(status)s).")
+                % {"serial": c, "status": rows[c].get_status_display()}
+            )
+        target = line.to_item or line.item
+        if not problems and target.pk != line.item.pk:
+            taken = list(
+                SerialNumber.objects.filter(
+                    item=target,
+                    serial__in=codes,
+                    status__in=[SerialNumber.Status.IN_STOCK, SerialNumber.Status.IN_TRANSIT],
+                ).values_list("serial", flat=True)
+            )
+            if taken:
+                problems.append(
+                    _("The receiving organisation already has %(serials)s in stock.")
+                    % {"serials": ", ".join(sorted(taken))}
+                )
+        if problems:
+            errors[key] = problems
+        else:
+            picked[line.pk] = codes
+    if errors:
+        raise ValidationError(errors)
+    return picked
+
+
 @transaction.atomic
-def ship_transfer(*, user, transfer: Transfer) -> Transfer:
-    """Stock leaves the sending store (FEFO) and shows as in transit at the receiver."""
+def ship_transfer(
+    *, user, transfer: Transfer, serials: dict[int, list[str]] | None = None
+) -> Transfer:
+    """Stock leaves the sending store (FEFO) and shows as in transit at the receiver.
+    `serials` maps each serialised line's id to the serial numbers of the units that leave:
+    they must be in stock at the sending store, one per unit; they travel as in transit."""
     require(user, "inventory.ship_transfer", transfer)
     transfer = _transfer_for_update(transfer, Transfer.Status.APPROVED)
     src = transfer.from_store
+    lines = list(transfer.lines.select_related("item", "to_item").order_by("item_id"))
+    picked = _check_ship_serials(transfer=transfer, lines=lines, serials=serials or {})
     # FIFO at both ends: the receiver gets the sender's layers (receipt time and cost), not a
     # new layer dated today at the blended cost.
     carry_layers = _uses_fifo(src.organisation_id) and _uses_fifo(transfer.to_store.organisation_id)
-    for line in transfer.lines.select_related("item", "to_item").order_by("item_id"):
+    for line in lines:
         cost_pieces = [] if carry_layers else None
+        codes = picked.get(line.pk, [])
         moves = _issue_lines(
             kind=K.TRANSFER_OUT,
             user=user,
             store=src,
-            lines=[SaleLine(item=line.item, quantity=line.quantity)],
+            lines=[SaleLine(item=line.item, quantity=line.quantity, serials=codes)],
             check_reserved=True,
             cost_pieces=cost_pieces,
             transfer=transfer,
@@ -1819,6 +1922,11 @@ def ship_transfer(*, user, transfer: Transfer) -> Transfer:
         dest = _locked(ItemStock, item=line.to_item or line.item, store=transfer.to_store)
         dest.in_transit += line.quantity
         dest.save(update_fields=["in_transit"])
+        if codes:
+            TransferSerial.objects.bulk_create(
+                TransferSerial(line=line, serial=row)
+                for row in SerialNumber.objects.filter(item=line.item, serial__in=codes)
+            )
     transfer.status = Transfer.Status.SHIPPED
     transfer.shipped_at = timezone.now()
     transfer.save(update_fields=["status", "shipped_at"])
@@ -1874,11 +1982,56 @@ def receive_transfer(*, user, transfer: Transfer, location: Location | None = No
         stock = _locked(ItemStock, item=target, store=dest)
         stock.in_transit = max(stock.in_transit - line.quantity, ZERO)
         stock.save(update_fields=["in_transit"])
+        _receive_serials(line=line, target=target, store=dest)
     transfer.status = Transfer.Status.RECEIVED
     transfer.received_at = timezone.now()
     transfer.save(update_fields=["status", "received_at"])
     _notify_transfer(transfer, to_from=True, to_to=False)
     return transfer
+
+
+def _receive_serials(*, line: TransferLine, target: Item, store: Store) -> None:
+    """The units that travelled on `line` are in stock at `store`. Across organisations the
+    sender's rows are marked moved away and the receiver's item gets rows of the same serials
+    (reused if a unit comes back)."""
+    links = list(line.unit_serials.select_related("serial"))
+    if not links:
+        return
+    In = SerialNumber.Status
+    sent = [link.serial for link in links]
+    if target.pk == line.item.pk:
+        SerialNumber.objects.filter(pk__in=[s.pk for s in sent]).update(
+            status=In.IN_STOCK, store=store
+        )
+        for link in links:
+            link.received_as = link.serial
+    else:
+        codes = [s.serial for s in sent]
+        theirs = {
+            r.serial: r
+            for r in SerialNumber.objects.select_for_update().filter(item=target, serial__in=codes)
+        }
+        taken = sorted(c for c, r in theirs.items() if r.status in (In.IN_STOCK, In.IN_TRANSIT))
+        if taken:
+            raise ValidationError(
+                {
+                    "serials": _("The receiving organisation already has %(serials)s in stock.")
+                    % {"serials": ", ".join(taken)}
+                }
+            )
+        SerialNumber.objects.filter(item=target, serial__in=list(theirs)).update(
+            status=In.IN_STOCK, store=store
+        )
+        SerialNumber.objects.bulk_create(
+            SerialNumber(item=target, serial=c, store=store, status=In.IN_STOCK)
+            for c in codes
+            if c not in theirs
+        )
+        SerialNumber.objects.filter(pk__in=[s.pk for s in sent]).update(status=In.TRANSFERRED)
+        rows = {r.serial: r for r in SerialNumber.objects.filter(item=target, serial__in=codes)}
+        for link in links:
+            link.received_as = rows[link.serial.serial]
+    TransferSerial.objects.bulk_update(links, ["received_as"])
 
 
 NETWORK_INVITE_DAYS = 14

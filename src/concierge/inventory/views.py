@@ -556,6 +556,7 @@ def item_detail(request, pk):
             moves=selectors.item_movements(item=item, store=store, limit=30),
             network=selectors.network_availability(user=request.user, item=item, own=by_store),
             variants=selectors.variants_of(item=item, store=store),
+            serials=selectors.serial_histories(item=item) if item.serialised else [],
             rule=rule,
             plan=plan,
             rule_form=forms.ReorderRuleForm(
@@ -1087,14 +1088,48 @@ def transfer_detail(request, pk):
         }.get(action)
         if fn is None:
             raise Http404("Not found.")
+        if action == "ship":
+            ship_form = forms.TransferShipForm(request.POST, transfer=transfer)
+            if ship_form.is_valid():
+                try:
+                    services.ship_transfer(
+                        user=request.user, transfer=transfer, serials=ship_form.serials()
+                    )
+                    messages.success(request, _("Transfer %(n)s updated.") % {"n": transfer.number})
+                    return redirect("inventory:transfer", transfer.pk)
+                except ValidationError as exc:
+                    _form_errors(ship_form, exc)
+                except PermissionDenied as exc:
+                    messages.error(request, str(exc))
+                    return redirect("inventory:transfer", transfer.pk)
+            return _transfer_page(request, transfer, ship_form=ship_form)
         try:
             fn(user=request.user, transfer=transfer)
             messages.success(request, _("Transfer %(n)s updated.") % {"n": transfer.number})
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect("inventory:transfer", transfer.pk)
+    return _transfer_page(request, transfer)
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    """A service's ValidationError on the form: on the field of the same name, if any."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for key, errors in exc.error_dict.items():
+        for error in errors:
+            form.add_error(key if key in form.fields else None, error)
+
+
+def _transfer_page(request, transfer, *, ship_form=None):
     u = request.user
     store = selectors.default_store(user=u)
+    can_ship = transfer.status == Transfer.Status.APPROVED and u.has_perm(
+        "inventory.ship_transfer", transfer
+    )
+    if can_ship and ship_form is None:
+        ship_form = forms.TransferShipForm(transfer=transfer)
     return render(
         request,
         "inventory/transfer.html",
@@ -1102,11 +1137,13 @@ def transfer_detail(request, pk):
             request,
             store,
             transfer=transfer,
-            lines=transfer.lines.select_related("item", "batch"),
+            ship_form=ship_form if can_ship and ship_form.fields else None,
+            lines=transfer.lines.select_related("item", "batch").prefetch_related(
+                "unit_serials__serial"
+            ),
             can_approve=transfer.status == Transfer.Status.REQUESTED
             and u.has_perm("inventory.approve_transfer", transfer),
-            can_ship=transfer.status == Transfer.Status.APPROVED
-            and u.has_perm("inventory.ship_transfer", transfer),
+            can_ship=can_ship,
             can_receive=transfer.status == Transfer.Status.SHIPPED
             and u.has_perm("inventory.receive_transfer", transfer),
         ),
