@@ -54,7 +54,9 @@ def _where(item):
     }
 
 
-def test_shipping_moves_the_picked_serials_in_transit_and_receiving_puts_them_in_stock(shop, phone):
+def test_shipping_moves_the_picked_serials_in_transit_and_receiving_puts_them_in_stock(
+    shop, phone, django_assert_max_num_queries
+):
     t = _approved(shop, phone)
     line = t.lines.get()
     services.ship_transfer(user=shop.staff, transfer=t, serials={line.pk: ["SN1", "SN3"]})
@@ -72,7 +74,8 @@ def test_shipping_moves_the_picked_serials_in_transit_and_receiving_puts_them_in
     }
     assert ItemStock.objects.get(item=phone, store=shop.other_store).on_hand == 2
     # Each unit's history names the transfer; the unit that stayed has none.
-    history = {h.serial.serial: h.transfers for h in selectors.serial_histories(item=phone)}
+    with django_assert_max_num_queries(7):
+        history = {h.serial.serial: h.transfers for h in selectors.serial_histories(item=phone)}
     assert history == {"SN1": [t], "SN2": [], "SN3": [t]}
     # …and the receiver can sell the arrived unit by its serial number.
     services.sell_stock(
