@@ -144,6 +144,8 @@ class AdjustIn(Schema):
     location: str = ""
     batch: str = ""
     confirm: bool = False
+    # Serialised items: the units that go (write-off, count down) or the new ones (count up).
+    serials: list[str] = []
 
 
 class TransferIn(Schema):
@@ -389,6 +391,7 @@ def post_adjust(request, payload: AdjustIn):
             reason=payload.reason,
             location=location,
             batch=batch,
+            serials=payload.serials,
         )
     if payload.kind == "return":
         return 201, [
@@ -411,6 +414,7 @@ def post_adjust(request, payload: AdjustIn):
             reason=payload.reason,
             location=location,
             batch=batch,
+            serials=payload.serials,
             confirm=payload.confirm,
         )
     ]
@@ -648,10 +652,69 @@ def get_order(request, order_id: str):
     return _order_out(_order(request, order_id))
 
 
-@router.post("/orders/{order_id}/fulfil", response={200: OrderOut, **ERRORS})
+class FulfilLineIn(Schema):
+    sku: str
+    serials: list[str] = []  # the units sent, one per unit, for serialised items
+
+
+class FulfilIn(Schema):
+    lines: list[FulfilLineIn] = []
+
+
+# Optional, as for shipping: an order without serialised items is fulfilled with an empty POST.
+FULFIL_BODY = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "lines": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["sku"],
+                                "properties": {
+                                    "sku": {"type": "string"},
+                                    "serials": {"type": "array", "items": {"type": "string"}},
+                                },
+                            },
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _fulfil_payload(request) -> FulfilIn:
+    if not request.body or request.content_type != "application/json":
+        return FulfilIn()
+    try:
+        return FulfilIn.model_validate_json(request.body)
+    except PydanticError as exc:
+        raise ValidationError(
+            {".".join(map(str, e["loc"])) or "body": e["msg"] for e in exc.errors()}
+        ) from exc
+
+
+@router.post(
+    "/orders/{order_id}/fulfil", response={200: OrderOut, **ERRORS}, openapi_extra=FULFIL_BODY
+)
 def fulfil_order(request, order_id: str):
+    """Send an order's reserved stock. Each serialised item names the serial numbers of the
+    units sent (in stock at the order's store, one per unit):
+    `{"lines": [{"sku": "PHONE-X", "serials": ["SN1", "SN2"]}]}`. A wrong pick answers 422
+    with the error on the item's `serials_<sku>` field; nothing moves."""
+    serials: dict[str, list[str]] = {}
+    for line in _fulfil_payload(request).lines:
+        serials.setdefault(line.sku, []).extend(line.serials)
     return _order_out(
-        services.fulfil_online_order(user=request.auth, order=_order(request, order_id))
+        services.fulfil_online_order(
+            user=request.auth, order=_order(request, order_id), serials=serials
+        )
     )
 
 

@@ -215,6 +215,57 @@ class AdjustForm(StoreBoundForm):
         help_text=_("For a write-off: %(r)s.") % {"r": ", ".join(WRITE_OFF_REASONS)},
     )
     confirm = forms.BooleanField(label=_("Confirm an unusual quantity"), required=False)
+    serials = forms.CharField(
+        label=_("Serial numbers (one per line, or scan)"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+        help_text=_(
+            "One per unit: the units that go for a write-off or a count down, the new units "
+            "for a count up."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.item is None or not self.item.serialised:
+            del self.fields["serials"]
+
+    def clean_serials(self):
+        return split_serials(self.cleaned_data.get("serials"))
+
+
+class FulfilOrderForm(forms.Form):
+    """The serial numbers of the units sent, for each serialised item on an online order."""
+
+    def __init__(self, *args, order, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order = order
+        self.serialised = []
+        seen = set()
+        for line in order.lines.select_related("item").order_by("item__sku"):
+            item = line.item
+            if not item.serialised or item.pk in seen:
+                continue
+            seen.add(item.pk)
+            quantity = sum(
+                (ln.quantity for ln in order.lines.all() if ln.item_id == item.pk), Decimal(0)
+            )
+            self.serialised.append(item)
+            self.fields[f"serials_{item.sku}"] = forms.CharField(
+                label=_("%(item)s: serial numbers sent (%(n)s)")
+                % {"item": item.name, "n": f"{quantity.normalize():f}"},
+                required=False,
+                max_length=20000,
+                widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
+                help_text=_("One per line, or scan."),
+            )
+
+    def serials(self) -> dict[str, list[str]]:
+        return {
+            item.sku: split_serials(self.cleaned_data.get(f"serials_{item.sku}"))
+            for item in self.serialised
+        }
 
 
 class ItemForm(forms.ModelForm):

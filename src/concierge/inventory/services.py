@@ -1284,6 +1284,123 @@ def _mark_serials(
     rows.update(status=status)
 
 
+def _clean_serials(serials) -> list[str]:
+    return [c.strip() for c in serials or [] if c and c.strip()]
+
+
+def _check_leaving_serials(
+    *, item: Item, store: Store, serials, quantity: Decimal, field_name: str = "serials"
+) -> list[SerialNumber]:
+    """The serial numbers of the units that leave `store` without a sale (a write-off, a
+    count corrected down): one per unit, each in stock here. Locked; every problem named."""
+    codes = _clean_serials(serials)
+    if not item.serialised:
+        if codes:
+            raise ValidationError(
+                {field_name: _("%(item)s has no serial numbers.") % {"item": item.name}}
+            )
+        return []
+    if Decimal(len(codes)) != quantity:
+        raise ValidationError(
+            {
+                field_name: _(
+                    "%(item)s: name the serial number of each unit that leaves: %(n)s, not %(got)s."
+                )
+                % {"item": item.name, "n": _fmt(quantity), "got": len(codes)}
+            }
+        )
+    if len(set(codes)) != len(codes):
+        raise ValidationError({field_name: _("A serial number is entered twice.")})
+    rows = {
+        r.serial: r
+        for r in SerialNumber.objects.select_for_update(of=("self",))
+        .filter(item=item, serial__in=codes)
+        .select_related("store")
+    }
+    problems = []
+    unknown = [c for c in codes if c not in rows]
+    if unknown:
+        problems.append(
+            _("Unknown serial numbers of %(item)s: %(serials)s.")
+            % {"item": item.name, "serials": ", ".join(unknown)}
+        )
+    for c in codes:
+        row = rows.get(c)
+        if row is None:
+            continue
+        if row.status != SerialNumber.Status.IN_STOCK:
+            problems.append(
+                _("%(serial)s is not in stock (%(status)s).")
+                % {"serial": c, "status": row.get_status_display()}
+            )
+        elif row.store_id != store.pk:
+            problems.append(
+                _("%(serial)s is in stock at %(store)s, not at %(here)s.")
+                % {
+                    "serial": c,
+                    "store": row.store.name if row.store else "—",
+                    "here": store.name,
+                }
+            )
+    if problems:
+        raise ValidationError({field_name: problems})
+    return [rows[c] for c in codes]
+
+
+def _check_new_serials(
+    *, item: Item, serials, quantity: Decimal, field_name: str = "serials"
+) -> tuple[list[str], list[SerialNumber]]:
+    """The serial numbers of units that come in without a receipt (a count corrected up):
+    one per unit, unique per item. A unit written off earlier may come back (it was found);
+    one sold, in stock or in transit may not. Returns (new codes, written-off rows found)."""
+    codes = _clean_serials(serials)
+    if not item.serialised:
+        if codes:
+            raise ValidationError(
+                {field_name: _("%(item)s has no serial numbers.") % {"item": item.name}}
+            )
+        return [], []
+    if Decimal(len(codes)) != quantity:
+        raise ValidationError(
+            {
+                field_name: _(
+                    "%(item)s needs one new serial number per unit added: %(n)s, not %(got)s."
+                )
+                % {"item": item.name, "n": _fmt(quantity), "got": len(codes)}
+            }
+        )
+    if len(set(codes)) != len(codes):
+        raise ValidationError({field_name: _("A serial number is entered twice.")})
+    rows = {
+        r.serial: r
+        for r in SerialNumber.objects.select_for_update(of=("self",)).filter(
+            item=item, serial__in=codes
+        )
+    }
+    known = sorted(c for c, r in rows.items() if r.status != SerialNumber.Status.WRITTEN_OFF)
+    if known:
+        raise ValidationError(
+            {
+                field_name: _("Already known serial numbers of %(item)s: %(serials)s.")
+                % {"item": item.name, "serials": ", ".join(known)}
+            }
+        )
+    return [c for c in codes if c not in rows], list(rows.values())
+
+
+def _put_serials_in_stock(*, item: Item, store: Store, new: list[str], found: list) -> None:
+    SerialNumber.objects.bulk_create(SerialNumber(item=item, serial=c, store=store) for c in new)
+    SerialNumber.objects.filter(pk__in=[r.pk for r in found]).update(
+        status=SerialNumber.Status.IN_STOCK, store=store
+    )
+
+
+def _write_off_serials(rows: list[SerialNumber]) -> None:
+    SerialNumber.objects.filter(pk__in=[r.pk for r in rows]).update(
+        status=SerialNumber.Status.WRITTEN_OFF
+    )
+
+
 @transaction.atomic
 def sell_stock(
     *, user, store: Store, lines: list[SaleLine], reference: str = "", confirm: bool = False
@@ -1350,14 +1467,25 @@ def adjust_stock(
     location: Location | None = None,
     batch: Batch | None = None,
     confirm: bool = False,
+    serials: list[str] | None = None,
 ) -> Movement:
-    """Correct the count by `quantity` (signed) — always with a reason."""
+    """Correct the count by `quantity` (signed) — always with a reason. For a serialised item
+    `serials` names the units: the ones missing (in stock here; they are written off) when
+    the count goes down, new ones (unique per item, or ones written off earlier and found
+    again) when it goes up."""
     require(user, "inventory.move_stock", store)
     if not reason.strip():
         raise ValidationError({"reason": _("An adjustment needs a reason.")})
     quantity = Decimal(quantity)
     _whole_units(item, abs(quantity))
     _confirm_unusual(item=item, store=store, kind=K.ADJUST, quantity=quantity, confirm=confirm)
+    if quantity < 0:
+        _write_off_serials(
+            _check_leaving_serials(item=item, store=store, serials=serials, quantity=-quantity)
+        )
+    elif quantity > 0:
+        new, found = _check_new_serials(item=item, serials=serials, quantity=quantity)
+        _put_serials_in_stock(item=item, store=store, new=new, found=found)
     return _post(
         kind=K.ADJUST,
         item=item,
@@ -1383,14 +1511,19 @@ def write_off(
     reason: str,
     location: Location | None = None,
     batch: Batch | None = None,
+    serials: list[str] | None = None,
 ) -> list[Movement]:
-    """Expired or damaged stock leaves the books (never below zero)."""
+    """Expired or damaged stock leaves the books (never below zero). For a serialised item
+    `serials` names the units that go (one per unit, in stock here); they are written off."""
     require(user, "inventory.move_stock", store)
     if reason not in WRITE_OFF_REASONS:
         raise ValidationError({"reason": _("Choose why: expired, damaged, stolen or other.")})
     quantity = Decimal(quantity)
     if quantity <= 0:
         raise ValidationError({"quantity": _("The quantity must be above zero.")})
+    _write_off_serials(
+        _check_leaving_serials(item=item, store=store, serials=serials, quantity=quantity)
+    )
     levels = StockLevel.objects.filter(item=item, store=store, batch=batch, quantity__gt=0)
     if location is not None:
         levels = levels.filter(location=location)
@@ -2178,22 +2311,62 @@ def _release(order: OnlineOrder) -> None:
         stock.save(update_fields=["reserved"])
 
 
+def order_serials_field(item: Item) -> str:
+    """The error key for the serial numbers of one item of an online order: the fulfil
+    form's field of the same name."""
+    return f"serials_{item.sku}"
+
+
 @transaction.atomic
-def fulfil_online_order(*, user, order: OnlineOrder) -> OnlineOrder:
+def fulfil_online_order(
+    *, user, order: OnlineOrder, serials: dict[str, list[str]] | None = None
+) -> OnlineOrder:
+    """The reserved stock leaves as a sale. `serials` maps the SKU of each serialised item
+    on the order to the serial numbers of the units sent (in stock at the order's store,
+    one per unit); every wrong pick is reported at once on `serials_<sku>`."""
     require(user, "inventory.move_stock", order.store)
     order = OnlineOrder.objects.select_for_update().select_related("store").get(pk=order.pk)
     if order.status == OnlineOrder.Status.FULFILLED:
         return order
     if order.status != OnlineOrder.Status.RESERVED:
         raise ValidationError({"status": _("This order was cancelled.")})
+    serials = serials or {}
+    quantities: dict[int, Decimal] = {}
+    items: dict[int, Item] = {}
+    for line in order.lines.select_related("item"):
+        items[line.item_id] = line.item
+        quantities[line.item_id] = quantities.get(line.item_id, ZERO) + line.quantity
+    by_sku = {item.sku: item for item in items.values()}
+    errors: dict[str, list[str]] = {}
+    stray = sorted(sku for sku in serials if sku not in by_sku)
+    if stray:
+        errors["serials"] = [_("No line of %(skus)s on this order.") % {"skus": ", ".join(stray)}]
+    picked: dict[int, list[str]] = {}
+    for item_id, qty in sorted(quantities.items()):
+        item = items[item_id]
+        key = order_serials_field(item)
+        try:
+            rows = _check_leaving_serials(
+                item=item,
+                store=order.store,
+                serials=serials.get(item.sku),
+                quantity=qty,
+                field_name=key,
+            )
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        else:
+            picked[item_id] = [r.serial for r in rows]
+    if errors:
+        raise ValidationError(errors)
     _release(order)
     _issue_lines(
         kind=K.SALE,
         user=user,
         store=order.store,
         lines=[
-            SaleLine(item=line.item, quantity=line.quantity)
-            for line in order.lines.select_related("item")
+            SaleLine(item=items[item_id], quantity=qty, serials=picked.get(item_id, []))
+            for item_id, qty in sorted(quantities.items())
         ],
         check_reserved=True,
         online_order=order,

@@ -46,6 +46,7 @@ urlpatterns = [
     path("settings/", views.inventory_settings, name="settings"),
     path("online-orders/", views.online_orders, name="online_orders"),
     path("online-orders/<int:pk>/", views.online_order_action, name="online_order_action"),
+    path("online-orders/<int:pk>/fulfil/", views.online_order_fulfil, name="online_order_fulfil"),
     path("webhooks/", views.webhooks, name="webhooks"),
     path("webhooks/<int:pk>/", views.webhook_action, name="webhook_action"),
     path("webhooks/deliveries/<int:pk>/retry/", views.webhook_retry, name="webhook_retry"),

@@ -414,6 +414,7 @@ def adjust(request):
                     reason=d["reason"].strip().lower(),
                     location=d["location"],
                     batch=d["batch"],
+                    serials=d.get("serials"),
                 )
             elif d["kind"] == "return":
                 services.return_stock(
@@ -434,6 +435,7 @@ def adjust(request):
                     reason=d["reason"],
                     location=d["location"],
                     batch=d["batch"],
+                    serials=d.get("serials"),
                     confirm=d["confirm"],
                 )
         except ValidationError as exc:
@@ -1326,6 +1328,8 @@ def online_orders(request):
     page = Paginator(selectors.online_orders(store=store, status=status), 30).get_page(
         request.GET.get("page")
     )
+    for order in page:  # serialised units are picked on the fulfil page
+        order.needs_serials = any(line.item.serialised for line in order.lines.all())
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -1350,6 +1354,8 @@ def online_order_action(request, pk):
     action = request.POST.get("action")
     try:
         if action == "fulfil":
+            if order.lines.filter(item__serialised=True).exists():
+                return redirect("inventory:online_order_fulfil", pk=order.pk)
             services.fulfil_online_order(user=request.user, order=order)
             messages.success(request, _("Order %(id)s fulfilled.") % {"id": order.external_id})
         elif action == "cancel":
@@ -1363,6 +1369,26 @@ def online_order_action(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(f"{reverse('inventory:online_orders')}?store={order.store_id}")
+
+
+@login_required
+def online_order_fulfil(request, pk):
+    """Fulfil an online order with serialised items: the serial number of each unit sent."""
+    order = selectors.online_order_by_pk(user=request.user, pk=pk)
+    form = forms.FulfilOrderForm(request.POST or None, order=order)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.fulfil_online_order(user=request.user, order=order, serials=form.serials())
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Order %(id)s fulfilled.") % {"id": order.external_id})
+            return redirect(f"{reverse('inventory:online_orders')}?store={order.store_id}")
+    return render(
+        request,
+        "inventory/online_order_fulfil.html",
+        _ctx(request, order.store, order=order, form=form),
+    )
 
 
 @login_required
