@@ -1479,6 +1479,8 @@ def adjust_stock(
     quantity = Decimal(quantity)
     _whole_units(item, abs(quantity))
     _confirm_unusual(item=item, store=store, kind=K.ADJUST, quantity=quantity, confirm=confirm)
+    if item.serialised or serials:
+        _locked(ItemStock, item=item, store=store)  # the item's mutex before its serial rows
     if quantity < 0:
         _write_off_serials(
             _check_leaving_serials(item=item, store=store, serials=serials, quantity=-quantity)
@@ -1521,6 +1523,8 @@ def write_off(
     quantity = Decimal(quantity)
     if quantity <= 0:
         raise ValidationError({"quantity": _("The quantity must be above zero.")})
+    if item.serialised or serials:
+        _locked(ItemStock, item=item, store=store)  # the item's mutex before its serial rows
     _write_off_serials(
         _check_leaving_serials(item=item, store=store, serials=serials, quantity=quantity)
     )
@@ -2330,6 +2334,9 @@ def fulfil_online_order(
         return order
     if order.status != OnlineOrder.Status.RESERVED:
         raise ValidationError({"status": _("This order was cancelled.")})
+    # The ItemStock rows (each item's mutex) are locked first, in item order, as every
+    # writer does; a wrong pick below rolls the release back with the rest.
+    _release(order)
     serials = serials or {}
     quantities: dict[int, Decimal] = {}
     items: dict[int, Item] = {}
@@ -2359,7 +2366,6 @@ def fulfil_online_order(
             picked[item_id] = [r.serial for r in rows]
     if errors:
         raise ValidationError(errors)
-    _release(order)
     _issue_lines(
         kind=K.SALE,
         user=user,
