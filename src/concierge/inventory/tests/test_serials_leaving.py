@@ -373,3 +373,66 @@ def test_the_openapi_schema_documents_the_fulfil_body(client):
     assert body["required"] is False
     line = body["content"]["application/json"]["schema"]["properties"]["lines"]["items"]
     assert set(line["properties"]) == {"sku", "serials"}
+
+
+# --- concurrency ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_off_and_a_sale_of_the_same_unit_at_once_let_exactly_one_through(shop, phone):
+    """Both lock the item's stock row before its serial rows, so they queue rather than
+    deadlock (PostgreSQL); the second finds the unit gone and is refused."""
+    import threading
+    import time
+
+    from django.db import OperationalError, connection, connections
+
+    results = []
+    barrier = threading.Barrier(4)
+
+    def run(action):
+        try:
+            barrier.wait()
+            for _attempt in range(400):
+                try:
+                    action()
+                    results.append("done")
+                    return
+                except OperationalError:
+                    if connection.vendor != "sqlite":
+                        raise  # a deadlock on PostgreSQL is the bug this test looks for
+                    time.sleep(0.05)  # SQLite: database is locked — try again
+            results.append("gave up")
+        except ValidationError:
+            results.append("refused")
+        except OperationalError as exc:
+            results.append(f"error: {exc}")
+        finally:
+            connections.close_all()
+
+    def write_off():
+        services.write_off(
+            user=shop.staff,
+            store=shop.store,
+            item=phone,
+            quantity=D(1),
+            reason="stolen",
+            serials=["SN1"],
+        )
+
+    def sell():
+        services.sell_stock(
+            user=shop.staff,
+            store=shop.store,
+            confirm=True,
+            lines=[services.SaleLine(item=phone, quantity=D(1), serials=["SN1"])],
+        )
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in (write_off, sell) * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["done", "refused", "refused", "refused"], results
+    assert _status(phone)["SN1"] in ("sold", "written_off")
+    assert _agree(phone, shop.store) == 2
