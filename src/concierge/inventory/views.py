@@ -1126,7 +1126,10 @@ def _form_errors(form, exc: ValidationError) -> None:
 
 def _transfer_page(request, transfer, *, ship_form=None):
     u = request.user
-    store = selectors.default_store(user=u)
+    try:
+        store = _store(request)  # the store chosen in the switcher, as on every other page
+    except Http404:
+        store = None
     can_ship = transfer.status == Transfer.Status.APPROVED and u.has_perm(
         "inventory.ship_transfer", transfer
     )

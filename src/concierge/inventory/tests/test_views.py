@@ -282,3 +282,17 @@ def test_manager_opts_a_store_into_the_forecast(client, shop):
     client.post(url, {"name": shop.store.name, "use_forecast": "on"})
     shop.store.refresh_from_db()
     assert shop.store.use_forecast and not shop.store.allow_negative_stock
+
+
+def test_transfer_page_keeps_the_store_chosen_in_the_switcher(client, shop):
+    client.force_login(shop.staff)
+    use_store(client, shop)
+    t = services.request_transfer(
+        user=shop.staff, from_store=shop.other_store, to_store=shop.store, lines=[(shop.item, D(1))]
+    )
+
+    response = client.get(reverse("inventory:transfer", args=[t.pk]))
+
+    assert response.status_code == 200
+    assert response.context["store"] == shop.store
+    assert f'<option value="{shop.store.pk}" selected>' in response.content.decode()
