@@ -168,6 +168,43 @@ def test_transfer_between_two_stores(page, shot):
     shot(page, "reports")
 
 
+def test_transfer_a_serialised_item_picking_the_units_that_leave(page, shot):
+    page.set_default_timeout(60_000)
+    login(page, "kavya@demo.concierge")
+    choose_store(page, "Mylapore")
+    page.goto("/inventory/transfers/")
+    page.click("text=Borrow stock")
+    page.select_option("select[name=from_store]", label="T. Nagar — Corner Shops Co-op")
+    page.select_option("select[name=item]", label="Mixer Grinder 750 W (CS-MG-750)")
+    page.fill("input[name=quantity]", "2")
+    page.click("form button:has-text('Request transfer')")
+    page.wait_for_selector("#transfer-status")
+    page.click("main form button[name=action][value=approve]")
+    page.wait_for_selector(".alert-success")
+    assert page.inner_text("#transfer-status") == "Approved"
+
+    # Shipping asks which units leave; one ticked box for two units is refused on the page.
+    boxes = page.locator("main form input[type=checkbox][value^='MG75-']")
+    boxes.nth(0).check()
+    page.click("main form button[name=action][value=ship]")
+    page.wait_for_selector("main form .invalid-feedback, main form .errorlist")
+    assert page.inner_text("#transfer-status") == "Approved"
+    shot(page, "serial-transfer-wrong-count")
+    boxes = page.locator("main form input[type=checkbox][value^='MG75-']")
+    picked = [boxes.nth(0).get_attribute("value"), boxes.nth(1).get_attribute("value")]
+    for box in (boxes.nth(0), boxes.nth(1)):
+        box.check()
+    page.click("main form button[name=action][value=ship]")
+    page.wait_for_selector(".alert-success")
+    assert page.inner_text("#transfer-status") == "In transit"
+    assert all(serial in page.inner_text("[data-serials]") for serial in picked)
+    shot(page, "serial-transfer-in-transit")
+    page.click("main form button[name=action][value=receive]")
+    page.wait_for_selector(".alert-success")
+    assert page.inner_text("#transfer-status") == "Received"
+    shot(page, "serial-transfer-received")
+
+
 def test_sell_a_serialised_item_by_its_serial_and_fulfil_an_online_order(page, shot):
     page.set_default_timeout(60_000)
     login(page, "shop@demo.concierge")
