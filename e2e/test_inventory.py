@@ -248,6 +248,32 @@ def test_sell_a_serialised_item_by_its_serial_and_fulfil_an_online_order(page, s
     shot(page, "online-order-fulfilled")
 
 
+def test_write_off_a_serialised_unit_by_its_serial(page, shot):
+    page.set_default_timeout(60_000)
+    login(page, "shop@demo.concierge")
+    choose_store(page, "T. Nagar")
+    page.goto("/inventory/adjust/")
+    page.fill("[data-scan-field]", "CS-MG-750")
+    page.press("[data-scan-field]", "Enter")
+    page.wait_for_selector("main form textarea[name=serials]")
+    page.select_option("select[name=kind]", "write_off")
+    page.fill("input[name=quantity]", "1")
+    page.fill("input[name=reason]", "damaged")
+    # Which unit broke? Without its serial number nothing is written.
+    page.click("main form button:has-text('Record')")
+    page.wait_for_selector("main form .invalid-feedback, main form .errorlist")
+    shot(page, "write-off-needs-serial")
+    page.fill("main form textarea[name=serials]", "MG75-1004")
+    page.click("main form button:has-text('Record')")
+    page.wait_for_selector(".alert-success")
+    shot(page, "write-off-by-serial")
+    page.goto("/inventory/items/?q=Mixer")
+    page.click("text=Mixer Grinder 750 W")
+    serial_rows = page.locator("tr:has-text('MG75-1004')")
+    assert "Written off" in serial_rows.first.inner_text()
+    shot(page, "serial-history")
+
+
 def test_manager_pages_for_network_webhooks_and_valuation(page, shot):
     page.set_default_timeout(60_000)
     login(page, "kavya@demo.concierge")
