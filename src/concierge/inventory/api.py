@@ -144,7 +144,8 @@ class AdjustIn(Schema):
     location: str = ""
     batch: str = ""
     confirm: bool = False
-    # Serialised items: the units that go (write-off, count down) or the new ones (count up).
+    # Serialised items: the units that go (write-off, count down), the new ones (count up)
+    # or the sold ones that come back (return).
     serials: list[str] = []
 
 
@@ -403,6 +404,7 @@ def post_adjust(request, payload: AdjustIn):
                 reason=payload.reason,
                 location=location,
                 batch=batch,
+                serials=payload.serials,
             )
         ]
     return 201, [

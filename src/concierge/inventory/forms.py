@@ -222,7 +222,7 @@ class AdjustForm(StoreBoundForm):
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
         help_text=_(
             "One per unit: the units that go for a write-off or a count down, the new units "
-            "for a count up."
+            "for a count up, the sold units that come back for a customer return."
         ),
     )
 

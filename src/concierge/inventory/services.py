@@ -1388,6 +1388,63 @@ def _check_new_serials(
     return [c for c in codes if c not in rows], list(rows.values())
 
 
+def _check_returning_serials(
+    *, item: Item, serials, quantity: Decimal, field_name: str = "serials"
+) -> list[SerialNumber]:
+    """The serial numbers of the units a customer brings back: one per unit, each a unit of
+    this item that was sold (not one in stock, in transit or written off). Locked; every
+    problem named."""
+    codes = _clean_serials(serials)
+    if not item.serialised:
+        if codes:
+            raise ValidationError(
+                {field_name: _("%(item)s has no serial numbers.") % {"item": item.name}}
+            )
+        return []
+    if Decimal(len(codes)) != quantity:
+        raise ValidationError(
+            {
+                field_name: _(
+                    "%(item)s: name the serial number of each unit that comes back: "
+                    "%(n)s, not %(got)s."
+                )
+                % {"item": item.name, "n": _fmt(quantity), "got": len(codes)}
+            }
+        )
+    if len(set(codes)) != len(codes):
+        raise ValidationError({field_name: _("A serial number is entered twice.")})
+    rows = {
+        r.serial: r
+        for r in SerialNumber.objects.select_for_update(of=("self",))
+        .filter(item=item, serial__in=codes)
+        .select_related("store")
+    }
+    problems = []
+    unknown = [c for c in codes if c not in rows]
+    if unknown:
+        problems.append(
+            _("Unknown serial numbers of %(item)s: %(serials)s.")
+            % {"item": item.name, "serials": ", ".join(unknown)}
+        )
+    for c in codes:
+        row = rows.get(c)
+        if row is None or row.status == SerialNumber.Status.SOLD:
+            continue
+        if row.status == SerialNumber.Status.IN_STOCK:
+            problems.append(
+                _("%(serial)s is in stock at %(store)s; only a sold unit can come back.")
+                % {"serial": c, "store": row.store.name if row.store else "—"}
+            )
+        else:
+            problems.append(
+                _("%(serial)s was not sold (%(status)s); only a sold unit can come back.")
+                % {"serial": c, "status": row.get_status_display()}
+            )
+    if problems:
+        raise ValidationError({field_name: problems})
+    return [rows[c] for c in codes]
+
+
 def _put_serials_in_stock(*, item: Item, store: Store, new: list[str], found: list) -> None:
     SerialNumber.objects.bulk_create(SerialNumber(item=item, serial=c, store=store) for c in new)
     SerialNumber.objects.filter(pk__in=[r.pk for r in found]).update(
@@ -1433,8 +1490,10 @@ def return_stock(
     location: Location | None = None,
     batch: Batch | None = None,
     reference: str = "",
+    serials: list[str] | None = None,
 ) -> Movement:
-    """A customer brings an item back to the shelf."""
+    """A customer brings an item back to the shelf. For a serialised item `serials` names the
+    units that come back (one per unit, each sold); they are in stock at `store` again."""
     require(user, "inventory.move_stock", store)
     if Decimal(quantity) <= 0:
         raise ValidationError({"quantity": _("The quantity must be above zero.")})
@@ -1443,6 +1502,10 @@ def return_stock(
     _whole_units(item, Decimal(quantity))
     if batch is not None and batch.expires_on and batch.expires_on < timezone.localdate():
         raise ValidationError({"batch": _("This batch has expired; write it off instead.")})
+    if item.serialised or serials:
+        _locked(ItemStock, item=item, store=store)  # the item's mutex before its serial rows
+    back = _check_returning_serials(item=item, serials=serials, quantity=Decimal(quantity))
+    _put_serials_in_stock(item=item, store=store, new=[], found=back)
     return _post(
         kind=K.RETURN,
         item=item,

@@ -425,6 +425,7 @@ def adjust(request):
                     reason=d["reason"],
                     location=d["location"],
                     batch=d["batch"],
+                    serials=d.get("serials"),
                 )
             else:
                 services.adjust_stock(

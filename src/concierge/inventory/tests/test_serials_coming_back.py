@@ -1,0 +1,202 @@
+"""Serialised units that come back: a customer return names the sold units that come back
+(they are in stock again at the store that takes them), and a stocktake count sheet does
+not post a variance of a serialised item without serial numbers — in the service, on the
+pages and through the API. The serial numbers in stock always agree with the quantity on
+hand."""
+
+import json
+from decimal import Decimal as D
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from concierge.inventory import services
+from concierge.inventory.models import ItemStock, SerialNumber
+from concierge.inventory.services import ReceiptLine, SaleLine
+from concierge.inventory.tests.factories import ItemFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def phone(shop):
+    """Phone X: SN1-SN4 received at T. Nagar, SN1 and SN2 sold there; AD1 in stock at Adyar."""
+    phone = ItemFactory(organisation=shop.org, name="Phone X", sku="PHONE-X", serialised=True)
+    services.receive_stock(
+        user=shop.staff,
+        store=shop.store,
+        lines=[
+            ReceiptLine(
+                item=phone,
+                quantity=D(4),
+                location=shop.bin,
+                serials=["SN1", "SN2", "SN3", "SN4"],
+            )
+        ],
+    )
+    services.receive_stock(
+        user=shop.staff,
+        store=shop.other_store,
+        lines=[ReceiptLine(item=phone, quantity=D(1), location=shop.other_bin, serials=["AD1"])],
+    )
+    services.sell_stock(
+        user=shop.staff,
+        store=shop.store,
+        lines=[SaleLine(item=phone, quantity=D(2), serials=["SN1", "SN2"])],
+    )
+    return phone
+
+
+def _status(item):
+    return dict(SerialNumber.objects.filter(item=item).values_list("serial", "status"))
+
+
+def _agree(item, store):
+    """The serial numbers in stock at `store` match its quantity on hand."""
+    on_hand = ItemStock.objects.get(item=item, store=store).on_hand
+    in_stock = SerialNumber.objects.filter(item=item, store=store, status="in_stock").count()
+    assert on_hand == in_stock
+    return on_hand
+
+
+def _return(shop, item, quantity, serials, store=None):
+    return services.return_stock(
+        user=shop.staff,
+        store=store or shop.store,
+        item=item,
+        quantity=D(quantity),
+        reason="changed mind",
+        serials=serials,
+    )
+
+
+# --- customer returns -------------------------------------------------------------------------
+
+
+def test_a_return_names_the_sold_unit_that_comes_back_and_puts_it_in_stock(shop, phone):
+    assert _agree(phone, shop.store) == 2
+    _return(shop, phone, 1, ["SN2"])
+    assert _status(phone) == {
+        "SN1": "sold",
+        "SN2": "in_stock",
+        "SN3": "in_stock",
+        "SN4": "in_stock",
+        "AD1": "in_stock",
+    }
+    assert _agree(phone, shop.store) == 3
+
+
+def test_a_unit_sold_at_one_store_may_come_back_at_another(shop, phone):
+    _return(shop, phone, 2, [" SN1 ", "SN2"], store=shop.other_store)
+    assert SerialNumber.objects.get(item=phone, serial="SN1").store == shop.other_store
+    assert _agree(phone, shop.other_store) == 3
+    assert _agree(phone, shop.store) == 2
+
+
+@pytest.mark.parametrize(
+    ("serials", "message"),
+    [
+        ([], "Phone X: name the serial number of each unit that comes back: 2, not 0."),
+        (["SN1"], "Phone X: name the serial number of each unit that comes back: 2, not 1."),
+        (["SN1", "SN1"], "A serial number is entered twice."),
+        (["SN1", "SN9"], "Unknown serial numbers of Phone X: SN9."),
+        (["SN1", "SN3"], "SN3 is in stock at T. Nagar; only a sold unit can come back."),
+        (["SN1", "AD1"], "AD1 is in stock at Adyar; only a sold unit can come back."),
+    ],
+)
+def test_a_wrong_return_pick_is_refused_and_nothing_moves(shop, phone, serials, message):
+    with pytest.raises(ValidationError) as exc:
+        _return(shop, phone, 2, serials)
+    assert message in exc.value.message_dict["serials"]
+    assert _agree(phone, shop.store) == 2
+    assert _status(phone)["SN1"] == _status(phone)["SN2"] == "sold"
+
+
+def test_a_unit_written_off_or_in_transit_cannot_come_back(shop, phone):
+    services.write_off(
+        user=shop.staff,
+        store=shop.store,
+        item=phone,
+        quantity=D(1),
+        reason="damaged",
+        serials=["SN3"],
+    )
+    transfer = services.request_transfer(
+        user=shop.staff,
+        from_store=shop.store,
+        to_store=shop.other_store,
+        lines=[(phone, D(1))],
+    )
+    services.approve_transfer(user=shop.manager, transfer=transfer)
+    services.ship_transfer(
+        user=shop.staff, transfer=transfer, serials={transfer.lines.get().pk: ["SN4"]}
+    )
+    assert _status(phone)["SN4"] == "in_transit"
+    with pytest.raises(ValidationError) as exc:
+        _return(shop, phone, 2, ["SN3", "SN4"])
+    assert exc.value.message_dict["serials"] == [
+        "SN3 was not sold (Written off); only a sold unit can come back.",
+        "SN4 was not sold (In transit); only a sold unit can come back.",
+    ]
+    assert _agree(phone, shop.store) == 0
+
+
+def test_serials_on_a_return_of_an_unserialised_item_are_refused(shop):
+    with pytest.raises(ValidationError) as exc:
+        _return(shop, shop.item, 1, ["X1"])
+    assert "Rice 5 kg has no serial numbers." in exc.value.message_dict["serials"]
+    _return(shop, shop.item, 1, None)
+    assert ItemStock.objects.get(item=shop.item, store=shop.store).on_hand == 1
+
+
+def test_the_return_page_takes_the_serials_and_shows_a_wrong_pick_as_a_form_error(
+    client, shop, phone
+):
+    client.force_login(shop.staff)
+    url = f"{reverse('inventory:adjust')}?store={shop.store.pk}&item={phone.pk}&kind=return"
+    page = client.get(url).content.decode()
+    assert 'name="serials"' in page and "the sold units that come back" in page
+    form = {"item": phone.pk, "kind": "return", "quantity": "1", "reason": "faulty"}
+    r = client.post(url, form)
+    assert r.status_code == 200
+    assert "Phone X: name the serial number of each unit that comes back: 1, not 0." in (
+        r.content.decode()
+    )
+    r = client.post(url, {**form, "serials": "SN3"})
+    assert r.status_code == 200
+    assert "SN3 is in stock at T. Nagar; only a sold unit can come back." in r.content.decode()
+    assert _agree(phone, shop.store) == 2
+    r = client.post(url, {**form, "serials": "SN1"})
+    assert r.status_code == 302
+    assert _status(phone)["SN1"] == "in_stock"
+    assert _agree(phone, shop.store) == 3
+
+
+def test_a_return_through_the_api_names_the_serials_and_answers_422(client, shop, phone):
+    client.force_login(shop.staff)
+
+    def post(**body):
+        body = {"store_id": shop.store.pk, "item_id": phone.pk, "kind": "return", **body}
+        return client.post(
+            "/api/inventory/movements/adjust", json.dumps(body), content_type="application/json"
+        )
+
+    r = post(quantity="1", reason="faulty")
+    assert r.status_code == 422
+    assert r.json()["errors"] == [
+        {
+            "field": "serials",
+            "message": "Phone X: name the serial number of each unit that comes back: 1, not 0.",
+        }
+    ]
+    r = post(quantity="1", reason="faulty", serials=["SN9"])
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["message"] == "Unknown serial numbers of Phone X: SN9."
+    r = post(quantity="1", reason="faulty", serials=["SN2"])
+    assert r.status_code == 201
+    assert r.json()[0]["kind"] == "return"
+    assert _status(phone)["SN2"] == "in_stock"
+    r = post(quantity="1", reason="faulty", serials=["SN2"])  # it is back already
+    assert r.status_code == 422
+    assert _agree(phone, shop.store) == 3
