@@ -1623,12 +1623,24 @@ def write_off(
     return out
 
 
+def serialised_variance_message(*, item: Item, variance: Decimal) -> str:
+    """Why a count sheet does not post the variance of a serialised item: the units must be
+    named (which ones are missing, which are new), and that is the adjust page's work."""
+    return _(
+        "%(item)s has serial numbers: its variance (%(v)s) is not posted from a count sheet. "
+        "Correct it on the Adjust page with the serial numbers of the units, or leave the "
+        "line empty."
+    ) % {"item": item.name, "v": ("+" if variance > 0 else "") + _fmt(variance)}
+
+
 @transaction.atomic
 def post_stocktake(
     *, user, location: Location, counts: dict[tuple[int, int | None], Decimal], note: str = ""
 ) -> list[Movement]:
     """Post the variances of a count sheet as adjustments in one step. `counts` maps
-    (item id, batch id or None) to the counted quantity; lines not counted are left alone."""
+    (item id, batch id or None) to the counted quantity; lines not counted are left alone.
+    A variance of a serialised item is refused (nothing is posted): its units must be named,
+    which an adjustment or a write-off does."""
     store = location.store
     require(user, "inventory.move_stock", store)
     items = {
@@ -1642,7 +1654,7 @@ def post_stocktake(
         (lvl.item_id, lvl.batch_id): lvl.quantity
         for lvl in StockLevel.objects.filter(location=location)
     }
-    out = []
+    variances = []
     for (item_id, batch_id), counted in sorted(
         counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)
     ):
@@ -1653,19 +1665,29 @@ def post_stocktake(
             raise ValidationError({"counts": _("A count cannot be negative.")})
         diff = counted - current.get((item_id, batch_id), ZERO)
         if diff != 0:
-            out.append(
-                _post(
-                    kind=K.ADJUST,
-                    item=items[item_id],
-                    store=store,
-                    location=location,
-                    batch=batches.get(batch_id),
-                    quantity=diff,
-                    user=user,
-                    reason=(_("stocktake") + (f": {note}" if note else ""))[:120],
-                    allow_negative=False,
-                )
+            variances.append((item_id, batch_id, diff))
+    serialised = [
+        serialised_variance_message(item=items[item_id], variance=diff)
+        for item_id, _batch_id, diff in variances
+        if items[item_id].serialised
+    ]
+    if serialised:
+        raise ValidationError({"counts": serialised})
+    out = []
+    for item_id, batch_id, diff in variances:
+        out.append(
+            _post(
+                kind=K.ADJUST,
+                item=items[item_id],
+                store=store,
+                location=location,
+                batch=batches.get(batch_id),
+                quantity=diff,
+                user=user,
+                reason=(_("stocktake") + (f": {note}" if note else ""))[:120],
+                allow_negative=False,
             )
+        )
     return out
 
 

@@ -836,6 +836,17 @@ def stocktake(request, pk):
             }
         )
     step = request.POST.get("step")
+    if step in ("review", "post"):
+        # A serialised item's units must be named, which the adjust page does; its variance
+        # is refused here (the service refuses it too) with a link to that page.
+        adjust = reverse("inventory:adjust")
+        for r in rows:
+            item = r["level"].item
+            if item.serialised and r["variance"]:
+                errors.append(
+                    services.serialised_variance_message(item=item, variance=r["variance"])
+                )
+                r["adjust_url"] = f"{adjust}?store={store.pk}&item={item.pk}&kind=adjust"
     if step == "post" and not errors and counts:
         try:
             moves = services.post_stocktake(

@@ -200,3 +200,71 @@ def test_a_return_through_the_api_names_the_serials_and_answers_422(client, shop
     r = post(quantity="1", reason="faulty", serials=["SN2"])  # it is back already
     assert r.status_code == 422
     assert _agree(phone, shop.store) == 3
+
+
+# --- stocktake --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def counted_bin(shop, phone):
+    """T. Nagar's bin holds 2 Phone X (SN3, SN4 in stock) and 5 Rice."""
+    services.receive_stock(
+        user=shop.staff,
+        store=shop.store,
+        lines=[ReceiptLine(item=shop.item, quantity=D(5), location=shop.bin)],
+    )
+    return shop.bin
+
+
+def test_a_stocktake_refuses_a_variance_of_a_serialised_item_and_posts_nothing(
+    shop, phone, counted_bin
+):
+    with pytest.raises(ValidationError) as exc:
+        services.post_stocktake(
+            user=shop.staff,
+            location=counted_bin,
+            counts={(phone.pk, None): D(1), (shop.item.pk, None): D(4)},
+        )
+    assert exc.value.message_dict["counts"] == [
+        "Phone X has serial numbers: its variance (-1) is not posted from a count sheet. "
+        "Correct it on the Adjust page with the serial numbers of the units, or leave the "
+        "line empty."
+    ]
+    assert ItemStock.objects.get(item=shop.item, store=shop.store).on_hand == 5
+    assert _agree(phone, shop.store) == 2
+    # A serialised item counted as expected is no variance: the rest posts.
+    moves = services.post_stocktake(
+        user=shop.staff,
+        location=counted_bin,
+        counts={(phone.pk, None): D(2), (shop.item.pk, None): D(4)},
+    )
+    assert [(m.item, m.quantity) for m in moves] == [(shop.item, D(-1))]
+    assert _agree(phone, shop.store) == 2
+
+
+def test_the_count_sheet_links_a_serialised_variance_to_the_adjust_page(
+    client, shop, phone, counted_bin
+):
+    client.force_login(shop.staff)
+    url = reverse("inventory:stocktake", args=[counted_bin.pk])
+    phone_field, rice_field = f"c_{phone.pk}_0", f"c_{shop.item.pk}_0"
+    r = client.post(url, {phone_field: "3", rice_field: "4", "step": "review"})
+    page = r.content.decode()
+    assert r.status_code == 200
+    assert "Phone X has serial numbers: its variance (+1) is not posted" in page
+    adjust = (
+        f"{reverse('inventory:adjust')}?store={shop.store.pk}&amp;item={phone.pk}&amp;kind=adjust"
+    )
+    assert adjust in page and "Adjust with serial numbers" in page
+    assert 'value="post"' not in page  # no Post button while a serialised variance is on it
+    r = client.post(url, {phone_field: "3", rice_field: "4", "step": "post"})
+    assert r.status_code == 200
+    assert ItemStock.objects.get(item=shop.item, store=shop.store).on_hand == 5
+    assert _agree(phone, shop.store) == 2
+    # The adjust page the link opens asks for the serial numbers.
+    assert 'name="serials"' in client.get(adjust.replace("&amp;", "&")).content.decode()
+    # Leaving the phone's line empty posts the rest.
+    r = client.post(url, {phone_field: "", rice_field: "4", "step": "post"})
+    assert r.status_code == 302
+    assert ItemStock.objects.get(item=shop.item, store=shop.store).on_hand == 4
+    assert _agree(phone, shop.store) == 2
