@@ -268,3 +268,49 @@ def test_the_count_sheet_links_a_serialised_variance_to_the_adjust_page(
     assert r.status_code == 302
     assert ItemStock.objects.get(item=shop.item, store=shop.store).on_hand == 4
     assert _agree(phone, shop.store) == 2
+
+
+# --- concurrency ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_unit_returned_at_two_stores_at_once_comes_back_once(shop, phone):
+    """Each return locks its store's stock row, then the serial row; the second finds the
+    unit in stock already and is refused (PostgreSQL: it waits, no deadlock, no double)."""
+    import threading
+    import time
+
+    from django.db import OperationalError, connection, connections
+
+    results = []
+    barrier = threading.Barrier(4)
+
+    def run(store):
+        try:
+            barrier.wait()
+            for _attempt in range(400):
+                try:
+                    _return(shop, phone, 1, ["SN1"], store=store)
+                    results.append("done")
+                    return
+                except OperationalError:
+                    if connection.vendor != "sqlite":
+                        raise
+                    time.sleep(0.05)  # SQLite: database is locked — try again
+            results.append("gave up")
+        except ValidationError:
+            results.append("refused")
+        except OperationalError as exc:
+            results.append(f"error: {exc}")
+        finally:
+            connections.close_all()
+
+    stores = (shop.store, shop.other_store) * 2
+    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["done", "refused", "refused", "refused"], results
+    assert _status(phone)["SN1"] == "in_stock"
+    assert _agree(phone, shop.store) + _agree(phone, shop.other_store) == 2 + 1 + 1
