@@ -247,6 +247,27 @@ def test_sell_a_serialised_item_by_its_serial_and_fulfil_an_online_order(page, s
     assert "Fulfilled" in page.locator("#online-orders tr[data-order='WEB-1042']").inner_text()
     shot(page, "online-order-fulfilled")
 
+    # The customer brings the grinder back: the return names the unit, which must be one sold.
+    page.goto("/inventory/adjust/")
+    page.fill("[data-scan-field]", "CS-MG-750")
+    page.press("[data-scan-field]", "Enter")
+    page.wait_for_selector("main form textarea[name=serials]")
+    page.select_option("select[name=kind]", "return")
+    page.fill("input[name=quantity]", "1")
+    page.fill("input[name=reason]", "customer changed their mind")
+    page.fill("main form textarea[name=serials]", "MG75-1004")  # still on the shelf
+    page.click("main form button:has-text('Record')")
+    page.wait_for_selector("main form .invalid-feedback, main form .errorlist")
+    assert "only a sold unit can come back" in page.inner_text("main form:has(textarea)")
+    shot(page, "return-of-a-unit-not-sold")
+    page.fill("main form textarea[name=serials]", "MG75-1003")
+    page.click("main form button:has-text('Record')")
+    page.wait_for_selector(".alert-success")
+    page.goto("/inventory/items/?q=Mixer")
+    page.click("text=Mixer Grinder 750 W")
+    assert "In stock" in page.locator("tr:has-text('MG75-1003')").first.inner_text()
+    shot(page, "returned-unit-in-stock")
+
 
 def test_write_off_a_serialised_unit_by_its_serial(page, shot):
     page.set_default_timeout(60_000)
