@@ -264,7 +264,7 @@ def test_sell_a_serialised_item_by_its_serial_and_fulfil_an_online_order(page, s
     page.click("main form button:has-text('Record')")
     page.wait_for_selector(".alert-success")
     page.goto("/inventory/items/?q=Mixer")
-    page.click("text=Mixer Grinder 750 W")
+    page.click("main a:has-text('Mixer Grinder 750 W')")
     assert "In stock" in page.locator("tr:has-text('MG75-1003')").first.inner_text()
     shot(page, "returned-unit-in-stock")
 
@@ -289,7 +289,7 @@ def test_write_off_a_serialised_unit_by_its_serial(page, shot):
     page.wait_for_selector(".alert-success")
     shot(page, "write-off-by-serial")
     page.goto("/inventory/items/?q=Mixer")
-    page.click("text=Mixer Grinder 750 W")
+    page.click("main a:has-text('Mixer Grinder 750 W')")
     serial_rows = page.locator("tr:has-text('MG75-1004')")
     assert "Written off" in serial_rows.first.inner_text()
     shot(page, "serial-history")
