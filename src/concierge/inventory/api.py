@@ -454,44 +454,35 @@ class ShipIn(Schema):
     lines: list[ShipLineIn] = []
 
 
-# The body is optional (a transfer without serialised items ships with an empty POST, as the
-# other actions do), so it is read here rather than declared as a required ninja body.
-SHIP_BODY = {
-    "requestBody": {
-        "required": False,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "lines": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["line_id"],
-                                "properties": {
-                                    "line_id": {"type": "integer"},
-                                    "serials": {"type": "array", "items": {"type": "string"}},
-                                },
-                            },
-                        }
-                    },
-                }
-            }
+def _optional_lines_body(key: str, key_type: str) -> dict:
+    """OpenAPI for an optional JSON body `{"lines": [{key, "serials": [...]}]}`: actions on
+    documents without serialised items are posted empty, as the other actions are, so the
+    body is read by `_optional_payload` rather than declared as a required ninja body."""
+    line = {
+        "type": "object",
+        "required": [key],
+        "properties": {
+            key: {"type": key_type},
+            "serials": {"type": "array", "items": {"type": "string"}},
         },
     }
-}
+    schema = {"type": "object", "properties": {"lines": {"type": "array", "items": line}}}
+    return {"requestBody": {"required": False, "content": {"application/json": {"schema": schema}}}}
 
 
-def _ship_payload(request) -> ShipIn:
+def _optional_payload(request, schema: type[Schema]) -> Schema:
+    """The JSON body as `schema`, or an empty one when nothing was posted; 422 when invalid."""
     if not request.body or request.content_type != "application/json":
-        return ShipIn()
+        return schema()
     try:
-        return ShipIn.model_validate_json(request.body)
+        return schema.model_validate_json(request.body)
     except PydanticError as exc:
         raise ValidationError(
             {".".join(map(str, e["loc"])) or "body": e["msg"] for e in exc.errors()}
         ) from exc
+
+
+SHIP_BODY = _optional_lines_body("line_id", "integer")
 
 
 @router.post(
@@ -506,7 +497,7 @@ def ship_transfer(request, transfer_id: int):
     the error on the line's `serials_<line_id>` field."""
     transfer = selectors.transfer_for(user=request.auth, pk=transfer_id)
     serials: dict[int, list[str]] = {}
-    for ln in _ship_payload(request).lines:
+    for ln in _optional_payload(request, ShipIn).lines:
         serials.setdefault(ln.line_id, []).extend(ln.serials)
     return services.ship_transfer(user=request.auth, transfer=transfer, serials=serials)
 
@@ -663,43 +654,7 @@ class FulfilIn(Schema):
     lines: list[FulfilLineIn] = []
 
 
-# Optional, as for shipping: an order without serialised items is fulfilled with an empty POST.
-FULFIL_BODY = {
-    "requestBody": {
-        "required": False,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "lines": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["sku"],
-                                "properties": {
-                                    "sku": {"type": "string"},
-                                    "serials": {"type": "array", "items": {"type": "string"}},
-                                },
-                            },
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
-
-
-def _fulfil_payload(request) -> FulfilIn:
-    if not request.body or request.content_type != "application/json":
-        return FulfilIn()
-    try:
-        return FulfilIn.model_validate_json(request.body)
-    except PydanticError as exc:
-        raise ValidationError(
-            {".".join(map(str, e["loc"])) or "body": e["msg"] for e in exc.errors()}
-        ) from exc
+FULFIL_BODY = _optional_lines_body("sku", "string")
 
 
 @router.post(
@@ -711,7 +666,7 @@ def fulfil_order(request, order_id: str):
     `{"lines": [{"sku": "PHONE-X", "serials": ["SN1", "SN2"]}]}`. A wrong pick answers 422
     with the error on the item's `serials_<sku>` field; nothing moves."""
     serials: dict[str, list[str]] = {}
-    for line in _fulfil_payload(request).lines:
+    for line in _optional_payload(request, FulfilIn).lines:
         serials.setdefault(line.sku, []).extend(line.serials)
     return _order_out(
         services.fulfil_online_order(

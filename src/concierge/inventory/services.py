@@ -1288,11 +1288,11 @@ def _clean_serials(serials) -> list[str]:
     return [c.strip() for c in serials or [] if c and c.strip()]
 
 
-def _check_leaving_serials(
-    *, item: Item, store: Store, serials, quantity: Decimal, field_name: str = "serials"
-) -> list[SerialNumber]:
-    """The serial numbers of the units that leave `store` without a sale (a write-off, a
-    count corrected down): one per unit, each in stock here. Locked; every problem named."""
+def _serial_codes(
+    *, item: Item, serials, quantity: Decimal, count_message: str, field_name: str = "serials"
+) -> list[str]:
+    """The serial numbers given for `quantity` units of `item`, one per unit and none twice
+    (`count_message` names the count that is wrong); [] for an item without serials."""
     codes = _clean_serials(serials)
     if not item.serialised:
         if codes:
@@ -1303,27 +1303,35 @@ def _check_leaving_serials(
     if Decimal(len(codes)) != quantity:
         raise ValidationError(
             {
-                field_name: _(
-                    "%(item)s: name the serial number of each unit that leaves: %(n)s, not %(got)s."
-                )
+                field_name: count_message
                 % {"item": item.name, "n": _fmt(quantity), "got": len(codes)}
             }
         )
     if len(set(codes)) != len(codes):
         raise ValidationError({field_name: _("A serial number is entered twice.")})
-    rows = {
-        r.serial: r
-        for r in SerialNumber.objects.select_for_update(of=("self",))
-        .filter(item=item, serial__in=codes)
-        .select_related("store")
-    }
-    problems = []
+    return codes
+
+
+def _serial_rows(*, item: Item, codes: list[str], lock: bool = True) -> dict[str, SerialNumber]:
+    rows = SerialNumber.objects.filter(item=item, serial__in=codes).select_related("store")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    return {r.serial: r for r in rows}
+
+
+def _unknown_serials(item: Item, codes: list[str], rows: dict) -> list[str]:
     unknown = [c for c in codes if c not in rows]
-    if unknown:
-        problems.append(
-            _("Unknown serial numbers of %(item)s: %(serials)s.")
-            % {"item": item.name, "serials": ", ".join(unknown)}
-        )
+    if not unknown:
+        return []
+    return [
+        _("Unknown serial numbers of %(item)s: %(serials)s.")
+        % {"item": item.name, "serials": ", ".join(unknown)}
+    ]
+
+
+def _not_in_stock_at(store: Store, codes: list[str], rows: dict) -> list[str]:
+    """What stops each known unit from leaving `store`: not in stock, or in stock elsewhere."""
+    problems = []
     for c in codes:
         row = rows.get(c)
         if row is None:
@@ -1342,6 +1350,27 @@ def _check_leaving_serials(
                     "here": store.name,
                 }
             )
+    return problems
+
+
+def _check_leaving_serials(
+    *, item: Item, store: Store, serials, quantity: Decimal, field_name: str = "serials"
+) -> list[SerialNumber]:
+    """The serial numbers of the units that leave `store` without a sale (a write-off, a
+    count corrected down): one per unit, each in stock here. Locked; every problem named."""
+    codes = _serial_codes(
+        item=item,
+        serials=serials,
+        quantity=quantity,
+        field_name=field_name,
+        count_message=_(
+            "%(item)s: name the serial number of each unit that leaves: %(n)s, not %(got)s."
+        ),
+    )
+    if not codes:
+        return []
+    rows = _serial_rows(item=item, codes=codes)
+    problems = _unknown_serials(item, codes, rows) + _not_in_stock_at(store, codes, rows)
     if problems:
         raise ValidationError({field_name: problems})
     return [rows[c] for c in codes]
@@ -1353,30 +1382,16 @@ def _check_new_serials(
     """The serial numbers of units that come in without a receipt (a count corrected up):
     one per unit, unique per item. A unit written off earlier may come back (it was found);
     one sold, in stock or in transit may not. Returns (new codes, written-off rows found)."""
-    codes = _clean_serials(serials)
-    if not item.serialised:
-        if codes:
-            raise ValidationError(
-                {field_name: _("%(item)s has no serial numbers.") % {"item": item.name}}
-            )
+    codes = _serial_codes(
+        item=item,
+        serials=serials,
+        quantity=quantity,
+        field_name=field_name,
+        count_message=_("%(item)s needs one new serial number per unit added: %(n)s, not %(got)s."),
+    )
+    if not codes:
         return [], []
-    if Decimal(len(codes)) != quantity:
-        raise ValidationError(
-            {
-                field_name: _(
-                    "%(item)s needs one new serial number per unit added: %(n)s, not %(got)s."
-                )
-                % {"item": item.name, "n": _fmt(quantity), "got": len(codes)}
-            }
-        )
-    if len(set(codes)) != len(codes):
-        raise ValidationError({field_name: _("A serial number is entered twice.")})
-    rows = {
-        r.serial: r
-        for r in SerialNumber.objects.select_for_update(of=("self",)).filter(
-            item=item, serial__in=codes
-        )
-    }
+    rows = _serial_rows(item=item, codes=codes)
     known = sorted(c for c, r in rows.items() if r.status != SerialNumber.Status.WRITTEN_OFF)
     if known:
         raise ValidationError(
@@ -1394,38 +1409,19 @@ def _check_returning_serials(
     """The serial numbers of the units a customer brings back: one per unit, each a unit of
     this item that was sold (not one in stock, in transit or written off). Locked; every
     problem named."""
-    codes = _clean_serials(serials)
-    if not item.serialised:
-        if codes:
-            raise ValidationError(
-                {field_name: _("%(item)s has no serial numbers.") % {"item": item.name}}
-            )
+    codes = _serial_codes(
+        item=item,
+        serials=serials,
+        quantity=quantity,
+        field_name=field_name,
+        count_message=_(
+            "%(item)s: name the serial number of each unit that comes back: %(n)s, not %(got)s."
+        ),
+    )
+    if not codes:
         return []
-    if Decimal(len(codes)) != quantity:
-        raise ValidationError(
-            {
-                field_name: _(
-                    "%(item)s: name the serial number of each unit that comes back: "
-                    "%(n)s, not %(got)s."
-                )
-                % {"item": item.name, "n": _fmt(quantity), "got": len(codes)}
-            }
-        )
-    if len(set(codes)) != len(codes):
-        raise ValidationError({field_name: _("A serial number is entered twice.")})
-    rows = {
-        r.serial: r
-        for r in SerialNumber.objects.select_for_update(of=("self",))
-        .filter(item=item, serial__in=codes)
-        .select_related("store")
-    }
-    problems = []
-    unknown = [c for c in codes if c not in rows]
-    if unknown:
-        problems.append(
-            _("Unknown serial numbers of %(item)s: %(serials)s.")
-            % {"item": item.name, "serials": ", ".join(unknown)}
-        )
+    rows = _serial_rows(item=item, codes=codes)
+    problems = _unknown_serials(item, codes, rows)
     for c in codes:
         row = rows.get(c)
         if row is None or row.status == SerialNumber.Status.SOLD:
@@ -2034,55 +2030,25 @@ def _check_ship_serials(
     picked: dict[int, list[str]] = {}
     for line in lines:
         key = _serials_field(line)
-        codes = [c.strip() for c in serials.get(line.pk) or [] if c and c.strip()]
-        if not line.item.serialised:
-            if codes:
-                errors[key] = [_("%(item)s has no serial numbers.") % {"item": line.item.name}]
+        try:
+            codes = _serial_codes(
+                item=line.item,
+                serials=serials.get(line.pk),
+                quantity=line.quantity,
+                field_name=key,
+                count_message=_(
+                    "%(item)s: pick one serial number per unit shipped: %(n)s, not %(got)s."
+                ),
+            )
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
             continue
-        if len(codes) != line.quantity:
-            errors[key] = [
-                _("%(item)s: pick one serial number per unit shipped: %(n)s, not %(got)s.")
-                % {"item": line.item.name, "n": _fmt(line.quantity), "got": len(codes)}
-            ]
+        if not codes:
             continue
-        if len(set(codes)) != len(codes):
-            errors[key] = [_("A serial number is entered twice.")]
-            continue
-        rows = {
-            r.serial: r
-            for r in SerialNumber.objects.filter(item=line.item, serial__in=codes).select_related(
-                "store"
-            )
-        }
-        problems = []
-        unknown = [c for c in codes if c not in rows]
-        if unknown:
-            problems.append(
-                _("Unknown serial numbers of %(item)s: %(serials)s.")
-                % {"item": line.item.name, "serials": ", ".join(unknown)}
-            )
-        elsewhere = [
-            c
-            for c in codes
-            if c in rows
-            and rows[c].status == SerialNumber.Status.IN_STOCK
-            and rows[c].store_id != transfer.from_store_id
-        ]
-        for c in elsewhere:
-            problems.append(
-                _("%(serial)s is in stock at %(store)s, not at %(here)s.")
-                % {
-                    "serial": c,
-                    "store": rows[c].store.name if rows[c].store else "—",
-                    "here": transfer.from_store.name,
-                }
-            )
-        gone = [c for c in codes if c in rows and rows[c].status != SerialNumber.Status.IN_STOCK]
-        for c in gone:
-            problems.append(
-                _("%(serial)s is not in stock (%(status)s).")
-                % {"serial": c, "status": rows[c].get_status_display()}
-            )
+        rows = _serial_rows(item=line.item, codes=codes, lock=False)
+        problems = _unknown_serials(line.item, codes, rows) + _not_in_stock_at(
+            transfer.from_store, codes, rows
+        )
         target = line.to_item or line.item
         if not problems and target.pk != line.item.pk:
             taken = list(
