@@ -15,6 +15,7 @@ from concierge.inventory import services
 from concierge.inventory.models import ItemStock, SerialNumber
 from concierge.inventory.services import ReceiptLine, SaleLine
 from concierge.inventory.tests.factories import ItemFactory
+from concierge.inventory.tests.serials import on_hand_matching_serials, serial_status
 
 pytestmark = pytest.mark.django_db
 
@@ -48,18 +49,6 @@ def phone(shop):
     return phone
 
 
-def _status(item):
-    return dict(SerialNumber.objects.filter(item=item).values_list("serial", "status"))
-
-
-def _agree(item, store):
-    """The serial numbers in stock at `store` match its quantity on hand."""
-    on_hand = ItemStock.objects.get(item=item, store=store).on_hand
-    in_stock = SerialNumber.objects.filter(item=item, store=store, status="in_stock").count()
-    assert on_hand == in_stock
-    return on_hand
-
-
 def _return(shop, item, quantity, serials, store=None):
     return services.return_stock(
         user=shop.staff,
@@ -75,23 +64,23 @@ def _return(shop, item, quantity, serials, store=None):
 
 
 def test_a_return_names_the_sold_unit_that_comes_back_and_puts_it_in_stock(shop, phone):
-    assert _agree(phone, shop.store) == 2
+    assert on_hand_matching_serials(phone, shop.store) == 2
     _return(shop, phone, 1, ["SN2"])
-    assert _status(phone) == {
+    assert serial_status(phone) == {
         "SN1": "sold",
         "SN2": "in_stock",
         "SN3": "in_stock",
         "SN4": "in_stock",
         "AD1": "in_stock",
     }
-    assert _agree(phone, shop.store) == 3
+    assert on_hand_matching_serials(phone, shop.store) == 3
 
 
 def test_a_unit_sold_at_one_store_may_come_back_at_another(shop, phone):
     _return(shop, phone, 2, [" SN1 ", "SN2"], store=shop.other_store)
     assert SerialNumber.objects.get(item=phone, serial="SN1").store == shop.other_store
-    assert _agree(phone, shop.other_store) == 3
-    assert _agree(phone, shop.store) == 2
+    assert on_hand_matching_serials(phone, shop.other_store) == 3
+    assert on_hand_matching_serials(phone, shop.store) == 2
 
 
 @pytest.mark.parametrize(
@@ -109,8 +98,8 @@ def test_a_wrong_return_pick_is_refused_and_nothing_moves(shop, phone, serials, 
     with pytest.raises(ValidationError) as exc:
         _return(shop, phone, 2, serials)
     assert message in exc.value.message_dict["serials"]
-    assert _agree(phone, shop.store) == 2
-    assert _status(phone)["SN1"] == _status(phone)["SN2"] == "sold"
+    assert on_hand_matching_serials(phone, shop.store) == 2
+    assert serial_status(phone)["SN1"] == serial_status(phone)["SN2"] == "sold"
 
 
 def test_a_unit_written_off_or_in_transit_cannot_come_back(shop, phone):
@@ -132,14 +121,14 @@ def test_a_unit_written_off_or_in_transit_cannot_come_back(shop, phone):
     services.ship_transfer(
         user=shop.staff, transfer=transfer, serials={transfer.lines.get().pk: ["SN4"]}
     )
-    assert _status(phone)["SN4"] == "in_transit"
+    assert serial_status(phone)["SN4"] == "in_transit"
     with pytest.raises(ValidationError) as exc:
         _return(shop, phone, 2, ["SN3", "SN4"])
     assert exc.value.message_dict["serials"] == [
         "SN3 was not sold (Written off); only a sold unit can come back.",
         "SN4 was not sold (In transit); only a sold unit can come back.",
     ]
-    assert _agree(phone, shop.store) == 0
+    assert on_hand_matching_serials(phone, shop.store) == 0
 
 
 def test_serials_on_a_return_of_an_unserialised_item_are_refused(shop):
@@ -166,11 +155,11 @@ def test_the_return_page_takes_the_serials_and_shows_a_wrong_pick_as_a_form_erro
     r = client.post(url, {**form, "serials": "SN3"})
     assert r.status_code == 200
     assert "SN3 is in stock at T. Nagar; only a sold unit can come back." in r.content.decode()
-    assert _agree(phone, shop.store) == 2
+    assert on_hand_matching_serials(phone, shop.store) == 2
     r = client.post(url, {**form, "serials": "SN1"})
     assert r.status_code == 302
-    assert _status(phone)["SN1"] == "in_stock"
-    assert _agree(phone, shop.store) == 3
+    assert serial_status(phone)["SN1"] == "in_stock"
+    assert on_hand_matching_serials(phone, shop.store) == 3
 
 
 def test_a_return_through_the_api_names_the_serials_and_answers_422(client, shop, phone):
@@ -196,10 +185,10 @@ def test_a_return_through_the_api_names_the_serials_and_answers_422(client, shop
     r = post(quantity="1", reason="faulty", serials=["SN2"])
     assert r.status_code == 201
     assert r.json()[0]["kind"] == "return"
-    assert _status(phone)["SN2"] == "in_stock"
+    assert serial_status(phone)["SN2"] == "in_stock"
     r = post(quantity="1", reason="faulty", serials=["SN2"])  # it is back already
     assert r.status_code == 422
-    assert _agree(phone, shop.store) == 3
+    assert on_hand_matching_serials(phone, shop.store) == 3
 
 
 # --- stocktake --------------------------------------------------------------------------------
@@ -231,7 +220,7 @@ def test_a_stocktake_refuses_a_variance_of_a_serialised_item_and_posts_nothing(
         "line empty."
     ]
     assert ItemStock.objects.get(item=shop.item, store=shop.store).on_hand == 5
-    assert _agree(phone, shop.store) == 2
+    assert on_hand_matching_serials(phone, shop.store) == 2
     # A serialised item counted as expected is no variance: the rest posts.
     moves = services.post_stocktake(
         user=shop.staff,
@@ -239,7 +228,7 @@ def test_a_stocktake_refuses_a_variance_of_a_serialised_item_and_posts_nothing(
         counts={(phone.pk, None): D(2), (shop.item.pk, None): D(4)},
     )
     assert [(m.item, m.quantity) for m in moves] == [(shop.item, D(-1))]
-    assert _agree(phone, shop.store) == 2
+    assert on_hand_matching_serials(phone, shop.store) == 2
 
 
 def test_the_count_sheet_links_a_serialised_variance_to_the_adjust_page(
@@ -260,14 +249,14 @@ def test_the_count_sheet_links_a_serialised_variance_to_the_adjust_page(
     r = client.post(url, {phone_field: "3", rice_field: "4", "step": "post"})
     assert r.status_code == 200
     assert ItemStock.objects.get(item=shop.item, store=shop.store).on_hand == 5
-    assert _agree(phone, shop.store) == 2
+    assert on_hand_matching_serials(phone, shop.store) == 2
     # The adjust page the link opens asks for the serial numbers.
     assert 'name="serials"' in client.get(adjust.replace("&amp;", "&")).content.decode()
     # Leaving the phone's line empty posts the rest.
     r = client.post(url, {phone_field: "", rice_field: "4", "step": "post"})
     assert r.status_code == 302
     assert ItemStock.objects.get(item=shop.item, store=shop.store).on_hand == 4
-    assert _agree(phone, shop.store) == 2
+    assert on_hand_matching_serials(phone, shop.store) == 2
 
 
 # --- concurrency ------------------------------------------------------------------------------
@@ -312,5 +301,6 @@ def test_the_same_unit_returned_at_two_stores_at_once_comes_back_once(shop, phon
     for t in threads:
         t.join()
     assert sorted(results) == ["done", "refused", "refused", "refused"], results
-    assert _status(phone)["SN1"] == "in_stock"
-    assert _agree(phone, shop.store) + _agree(phone, shop.other_store) == 2 + 1 + 1
+    assert serial_status(phone)["SN1"] == "in_stock"
+    at_home = on_hand_matching_serials(phone, shop.store)
+    assert at_home + on_hand_matching_serials(phone, shop.other_store) == 2 + 1 + 1

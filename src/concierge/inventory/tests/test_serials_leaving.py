@@ -11,9 +11,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from concierge.inventory import services
-from concierge.inventory.models import ItemStock, OnlineOrder, SerialNumber
+from concierge.inventory.models import ItemStock, OnlineOrder
 from concierge.inventory.services import ReceiptLine
 from concierge.inventory.tests.factories import ItemFactory
+from concierge.inventory.tests.serials import on_hand_matching_serials, serial_status
 
 pytestmark = pytest.mark.django_db
 
@@ -36,18 +37,6 @@ def phone(shop):
     return phone
 
 
-def _status(item):
-    return dict(SerialNumber.objects.filter(item=item).values_list("serial", "status"))
-
-
-def _agree(item, store):
-    """The serial numbers in stock at `store` match its quantity on hand."""
-    on_hand = ItemStock.objects.get(item=item, store=store).on_hand
-    in_stock = SerialNumber.objects.filter(item=item, store=store, status="in_stock").count()
-    assert on_hand == in_stock
-    return on_hand
-
-
 # --- write-off --------------------------------------------------------------------------------
 
 
@@ -60,13 +49,13 @@ def test_a_write_off_names_the_units_that_go_and_writes_them_off(shop, phone):
         reason="damaged",
         serials=["SN1", "SN3"],
     )
-    assert _status(phone) == {
+    assert serial_status(phone) == {
         "SN1": "written_off",
         "SN2": "in_stock",
         "SN3": "written_off",
         "AD1": "in_stock",
     }
-    assert _agree(phone, shop.store) == 1
+    assert on_hand_matching_serials(phone, shop.store) == 1
 
 
 @pytest.mark.parametrize(
@@ -90,8 +79,8 @@ def test_a_wrong_write_off_pick_is_refused_and_nothing_moves(shop, phone, serial
             serials=serials,
         )
     assert message in exc.value.message_dict["serials"]
-    assert _agree(phone, shop.store) == 3
-    assert set(_status(phone).values()) == {"in_stock"}
+    assert on_hand_matching_serials(phone, shop.store) == 3
+    assert set(serial_status(phone).values()) == {"in_stock"}
 
 
 def test_a_unit_sold_or_written_off_cannot_be_written_off_again(shop, phone):
@@ -146,8 +135,8 @@ def test_a_count_down_writes_off_the_missing_units_and_a_count_up_adds_new_ones(
         serials=["SN2"],
         confirm=True,
     )
-    assert _status(phone)["SN2"] == "written_off"
-    assert _agree(phone, shop.store) == 2
+    assert serial_status(phone)["SN2"] == "written_off"
+    assert on_hand_matching_serials(phone, shop.store) == 2
     # Found again, with a new unit: both come back in stock here.
     services.adjust_stock(
         user=shop.staff,
@@ -158,8 +147,8 @@ def test_a_count_down_writes_off_the_missing_units_and_a_count_up_adds_new_ones(
         serials=["SN2", "SN4"],
         confirm=True,
     )
-    assert _status(phone)["SN2"] == "in_stock" and _status(phone)["SN4"] == "in_stock"
-    assert _agree(phone, shop.store) == 4
+    assert serial_status(phone)["SN2"] == "in_stock" and serial_status(phone)["SN4"] == "in_stock"
+    assert on_hand_matching_serials(phone, shop.store) == 4
 
 
 @pytest.mark.parametrize(
@@ -187,8 +176,8 @@ def test_a_wrong_adjustment_pick_is_refused_and_nothing_moves(
             confirm=True,
         )
     assert message in exc.value.message_dict["serials"]
-    assert _agree(phone, shop.store) == 3
-    assert len(_status(phone)) == 4
+    assert on_hand_matching_serials(phone, shop.store) == 3
+    assert len(serial_status(phone)) == 4
 
 
 # --- online orders ----------------------------------------------------------------------------
@@ -217,8 +206,8 @@ def test_fulfilling_an_order_sells_the_named_units(shop, phone, rice):
     services.fulfil_online_order(user=shop.staff, order=order, serials={"PHONE-X": ["SN1", "SN2"]})
     order.refresh_from_db()
     assert order.status == OnlineOrder.Status.FULFILLED
-    assert _status(phone)["SN1"] == "sold" and _status(phone)["SN3"] == "in_stock"
-    assert _agree(phone, shop.store) == 1
+    assert serial_status(phone)["SN1"] == "sold" and serial_status(phone)["SN3"] == "in_stock"
+    assert on_hand_matching_serials(phone, shop.store) == 1
     assert ItemStock.objects.get(item=phone, store=shop.store).reserved == 0
 
 
@@ -244,7 +233,7 @@ def test_fulfilling_without_or_with_wrong_serials_is_refused_and_keeps_the_reser
     order.refresh_from_db()
     assert order.status == OnlineOrder.Status.RESERVED
     assert ItemStock.objects.get(item=phone, store=shop.store).reserved == 2
-    assert _agree(phone, shop.store) == 3
+    assert on_hand_matching_serials(phone, shop.store) == 3
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -260,10 +249,10 @@ def test_the_adjust_page_asks_for_serials_and_shows_a_wrong_pick_as_a_form_error
     r = client.post(url, {**form, "serials": "SN1\nSN9"})
     assert r.status_code == 200
     assert "Unknown serial numbers of Phone X: SN9." in r.content.decode()
-    assert _agree(phone, shop.store) == 3
+    assert on_hand_matching_serials(phone, shop.store) == 3
     r = client.post(url, {**form, "serials": "SN1, SN2"})
     assert r.status_code == 302
-    assert _status(phone)["SN2"] == "written_off"
+    assert serial_status(phone)["SN2"] == "written_off"
     r = client.post(
         url,
         {
@@ -305,7 +294,7 @@ def test_the_fulfil_page_takes_the_serials_of_the_units_sent(client, shop, phone
     assert r.status_code == 302
     order.refresh_from_db()
     assert order.status == OnlineOrder.Status.FULFILLED
-    assert _agree(phone, shop.store) == 1
+    assert on_hand_matching_serials(phone, shop.store) == 1
 
 
 # --- the API ----------------------------------------------------------------------------------
@@ -337,8 +326,9 @@ def test_write_off_and_adjust_through_the_api_name_the_serials_and_answer_422(cl
     assert r.status_code == 201
     r = post(kind="adjust", quantity="-1", reason="lost", confirm=True, serials=["SN2"])
     assert r.status_code == 201
-    assert _status(phone)["SN1"] == "in_stock" and _status(phone)["SN2"] == "written_off"
-    assert _agree(phone, shop.store) == 2
+    status = serial_status(phone)
+    assert status["SN1"] == "in_stock" and status["SN2"] == "written_off"
+    assert on_hand_matching_serials(phone, shop.store) == 2
 
 
 def test_fulfilling_through_the_api_names_the_serials_and_answers_422(client, shop, phone, rice):
@@ -362,8 +352,8 @@ def test_fulfilling_through_the_api_names_the_serials_and_answers_422(client, sh
     assert "Unknown serial numbers of Phone X: SN9." in [e["message"] for e in r.json()["errors"]]
     r = fulfil([{"sku": "PHONE-X", "serials": ["SN1"]}, {"sku": "PHONE-X", "serials": ["SN2"]}])
     assert r.status_code == 200 and r.json()["status"] == "fulfilled"
-    assert _status(phone)["SN2"] == "sold"
-    assert _agree(phone, shop.store) == 1
+    assert serial_status(phone)["SN2"] == "sold"
+    assert on_hand_matching_serials(phone, shop.store) == 1
 
 
 def test_the_openapi_schema_documents_the_fulfil_body(client):
@@ -434,5 +424,5 @@ def test_a_write_off_and_a_sale_of_the_same_unit_at_once_let_exactly_one_through
     for t in threads:
         t.join()
     assert sorted(results) == ["done", "refused", "refused", "refused"], results
-    assert _status(phone)["SN1"] in ("sold", "written_off")
-    assert _agree(phone, shop.store) == 2
+    assert serial_status(phone)["SN1"] in ("sold", "written_off")
+    assert on_hand_matching_serials(phone, shop.store) == 2
